@@ -1,0 +1,102 @@
+// The config schema: one tree that gives the defaults, the validation, the environment
+// overrides and the README's key table. A key exists only if it is declared here.
+
+export type FieldType = 'string' | 'int' | 'bool' | 'enum' | 'string[]' | 'port' | 'ipv4' | 'duration-ms';
+
+export interface Field {
+  readonly kind: 'field';
+  readonly type: FieldType;
+  readonly default: unknown;
+  readonly doc: string;
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  /** When true, the empty string is allowed (meaning "derive it", documented in `doc`). */
+  readonly emptyOk?: boolean;
+}
+
+export interface Section {
+  readonly kind: 'section';
+  readonly doc: string;
+  readonly fields: Readonly<Record<string, Field | Section>>;
+}
+
+const f = (type: FieldType, def: unknown, doc: string, extra: Partial<Field> = {}): Field =>
+  ({ kind: 'field', type, default: def, doc, ...extra });
+const section = (doc: string, fields: Record<string, Field | Section>): Section => ({ kind: 'section', doc, fields });
+
+export const SCHEMA: Section = section('pbx-agent configuration', {
+  node: section('This node', {
+    name: f('string', '', 'Node name shown in status and logs. Empty: the host name.', { emptyOk: true }),
+    serial: f('string', '', 'Serial number override. Empty: read from DMI (/sys/class/dmi/id/product_serial). Set it on virtual machines and in tests.', { emptyOk: true }),
+  }),
+  state: section('Where state lives', {
+    dir: f('string', './state', 'State directory: the SQLite store (pbx-agent.db), default asset folder, control socket. Created if missing.'),
+    synchronous: f('enum', 'full', 'SQLite synchronous mode. "full" survives power loss; "normal" survives a process crash (kill -9) only.', { values: ['full', 'normal'] }),
+  }),
+  log: section('Logging (JSON lines on stdout, to the journal)', {
+    level: f('enum', 'info', 'Log level.', { values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+  }),
+  control: section('The local control socket that pbxctl talks to', {
+    socket: f('string', '', 'Unix socket path. Empty: <state.dir>/control.sock.', { emptyOk: true }),
+    group: f('string', '', 'Group allowed to use the socket besides root (mode 0660). Empty: root only (mode 0600).', { emptyOk: true }),
+  }),
+  pbx: section('PBX attributes offered to templates', {
+    address: f('string', '', 'Address phones use to reach the PBX (%%PBXADDRESS%%). Empty: the first non-loopback IPv4 address of this node.', { emptyOk: true }),
+    sipUdpPort: f('port', 5060, 'SIP UDP port of the PBX (%%SIPUDPPORT%%).'),
+    sipTcpPort: f('port', 5060, 'SIP TCP port of the PBX (%%SIPTCPPORT%%).'),
+    sipTlsPort: f('port', 5061, 'SIP TLS port of the PBX (%%SIPTLSPORT%%).'),
+    domain: f('string', '', 'SIP domain (%%SIPDOMAIN%%). Empty: pbx.address.', { emptyOk: true }),
+    ntpServer: f('string', '', 'NTP server given to phones (%%NTPSERVER%%). Empty: pbx.address.', { emptyOk: true }),
+    timezone: f('string', 'Europe/Rome', 'Time zone name given to phones (%%TIMEZONE%%).'),
+    language: f('string', 'English', 'Phone UI language (%%LANGUAGE%%).'),
+  }),
+  provisioning: section('The provisioning engine', {
+    multiTenant: f('bool', false, 'Multi-tenant mode: files are served under <tenant_uuid>/ (TFTP) and /provisioning/<tenant_uuid>/ (HTTP). SIP PnP is refused in this mode.'),
+    assetsDir: f('string', '', 'Folder of static assets (firmware, wallpapers, ringtones) served as-is. Empty: <state.dir>/assets.', { emptyOk: true }),
+    httpPath: f('string', '/provisioning', 'URL path under which HTTP(S) serves provisioning files.'),
+  }),
+  tftp: section('The TFTP server (read-only)', {
+    enabled: f('bool', true, 'Serve provisioning files over TFTP.'),
+    address: f('ipv4', '0.0.0.0', 'Address to bind.'),
+    port: f('port', 69, 'UDP port to listen on (69 needs root or CAP_NET_BIND_SERVICE).'),
+    maxBlksize: f('int', 65464, 'Largest block size granted (RFC 2348); larger requests are clamped.', { min: 512, max: 65464 }),
+    maxWindowsize: f('int', 64, 'Largest window size granted (RFC 7440); larger requests are clamped.', { min: 1, max: 65535 }),
+    retransmitMs: f('duration-ms', 1000, 'Initial retransmission timeout when the client asks for none (RFC 2349 timeout overrides it); doubled on each retry.', { min: 10, max: 255000 }),
+    retries: f('int', 5, 'Retransmissions before a transfer is abandoned.', { min: 1, max: 50 }),
+    maxSessions: f('int', 1000, 'Concurrent transfers in total; requests past it get an error.', { min: 1, max: 100000 }),
+    maxSessionsPerClient: f('int', 16, 'Concurrent transfers per client IP.', { min: 1, max: 10000 }),
+  }),
+  http: section('The HTTP(S) server', {
+    enabled: f('bool', true, 'Serve provisioning files over HTTP.'),
+    address: f('ipv4', '0.0.0.0', 'Address to bind.'),
+    port: f('port', 80, 'TCP port for plain HTTP (80 needs root or CAP_NET_BIND_SERVICE).'),
+    httpsEnabled: f('bool', false, 'Also serve HTTPS (needs http.certFile and http.keyFile).'),
+    httpsPort: f('port', 443, 'TCP port for HTTPS.'),
+    certFile: f('string', '', 'PEM certificate (chain) for HTTPS.', { emptyOk: true }),
+    keyFile: f('string', '', 'PEM private key for HTTPS.', { emptyOk: true }),
+  }),
+  pnp: section('SIP plug-and-play responder (multicast 224.0.1.75:5060)', {
+    enabled: f('bool', true, 'Answer SIP PnP SUBSCRIBEs (ignored in multi-tenant mode).'),
+  }),
+  dhcp: section('DHCP server', {
+    enabled: f('bool', false, 'Be the LAN\'s DHCP server. Off by default: a rogue DHCP server breaks a LAN.'),
+  }),
+  ha: section('Active/passive high availability', {
+    enabled: f('bool', false, 'Run the HA cluster state machine.'),
+  }),
+});
+
+/** Walks the schema, yielding dotted keys and their fields (for docs, env, defaults). */
+export function* walk(s: Section = SCHEMA, prefix = ''): Generator<[string, Field]> {
+  for (const [name, node] of Object.entries(s.fields)) {
+    const key = prefix ? `${prefix}.${name}` : name;
+    if (node.kind === 'section') yield* walk(node, key);
+    else yield [key, node];
+  }
+}
+
+/** `tftp.maxBlksize` -> `PBX_AGENT__TFTP__MAX_BLKSIZE`. */
+export function envName(key: string): string {
+  return 'PBX_AGENT__' + key.split('.').map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
+}

@@ -1,0 +1,24 @@
+// The typed config the rest of the code receives. Mirrors SCHEMA (a unit test keeps them in step).
+
+export interface Config {
+  node: { name: string; serial: string };
+  state: { dir: string; synchronous: 'full' | 'normal' };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  control: { socket: string; group: string };
+  pbx: {
+    address: string; sipUdpPort: number; sipTcpPort: number; sipTlsPort: number;
+    domain: string; ntpServer: string; timezone: string; language: string;
+  };
+  provisioning: { multiTenant: boolean; assetsDir: string; httpPath: string };
+  tftp: {
+    enabled: boolean; address: string; port: number; maxBlksize: number; maxWindowsize: number;
+    retransmitMs: number; retries: number; maxSessions: number; maxSessionsPerClient: number;
+  };
+  http: {
+    enabled: boolean; address: string; port: number; httpsEnabled: boolean; httpsPort: number;
+    certFile: string; keyFile: string;
+  };
+  pnp: { enabled: boolean };
+  dhcp: { enabled: boolean };
+  ha: { enabled: boolean };
+}
