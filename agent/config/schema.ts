@@ -1,29 +1,11 @@
 // The config schema: one tree that gives the defaults, the validation, the environment
 // overrides and the README's key table. A key exists only if it is declared here.
 
-export type FieldType = 'string' | 'int' | 'bool' | 'enum' | 'string[]' | 'port' | 'ipv4' | 'duration-ms';
+import { f, section, type Field, type Section } from './field.ts';
+import { pnpSection } from '../../net/sip/config-schema.ts';
+import { dhcpSection } from '../../net/dhcp/config-schema.ts';
 
-export interface Field {
-  readonly kind: 'field';
-  readonly type: FieldType;
-  readonly default: unknown;
-  readonly doc: string;
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-  /** When true, the empty string is allowed (meaning "derive it", documented in `doc`). */
-  readonly emptyOk?: boolean;
-}
-
-export interface Section {
-  readonly kind: 'section';
-  readonly doc: string;
-  readonly fields: Readonly<Record<string, Field | Section>>;
-}
-
-const f = (type: FieldType, def: unknown, doc: string, extra: Partial<Field> = {}): Field =>
-  ({ kind: 'field', type, default: def, doc, ...extra });
-const section = (doc: string, fields: Record<string, Field | Section>): Section => ({ kind: 'section', doc, fields });
+export type { Field, FieldType, Section } from './field.ts';
 
 export const SCHEMA: Section = section('pbx-agent configuration', {
   node: section('This node', {
@@ -76,12 +58,8 @@ export const SCHEMA: Section = section('pbx-agent configuration', {
     certFile: f('string', '', 'PEM certificate (chain) for HTTPS.', { emptyOk: true }),
     keyFile: f('string', '', 'PEM private key for HTTPS.', { emptyOk: true }),
   }),
-  pnp: section('SIP plug-and-play responder (multicast 224.0.1.75:5060)', {
-    enabled: f('bool', true, 'Answer SIP PnP SUBSCRIBEs (ignored in multi-tenant mode).'),
-  }),
-  dhcp: section('DHCP server', {
-    enabled: f('bool', false, 'Be the LAN\'s DHCP server. Off by default: a rogue DHCP server breaks a LAN.'),
-  }),
+  pnp: pnpSection,
+  dhcp: dhcpSection,
   ha: section('Active/passive high availability', {
     enabled: f('bool', false, 'Run the HA cluster state machine.'),
   }),

@@ -1,3 +1,6 @@
+import type { PnpConfig } from '../../net/sip/config-schema.ts';
+import type { DhcpConfig } from '../../net/dhcp/config-schema.ts';
+
 // The typed config the rest of the code receives. Mirrors SCHEMA (a unit test keeps them in step).
 
 export interface Config {
@@ -18,7 +21,7 @@ export interface Config {
     enabled: boolean; address: string; port: number; httpsEnabled: boolean; httpsPort: number;
     certFile: string; keyFile: string;
   };
-  pnp: { enabled: boolean };
-  dhcp: { enabled: boolean };
+  pnp: PnpConfig;
+  dhcp: DhcpConfig;
   ha: { enabled: boolean };
 }

@@ -1,0 +1,26 @@
+// Schema building blocks, shared by the central schema and the per-protocol sections
+// (net/sip/config-schema.ts, net/dhcp/config-schema.ts, ...).
+
+export type FieldType = 'string' | 'int' | 'bool' | 'enum' | 'string[]' | 'port' | 'ipv4' | 'duration-ms';
+
+export interface Field {
+  readonly kind: 'field';
+  readonly type: FieldType;
+  readonly default: unknown;
+  readonly doc: string;
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  /** When true, the empty string is allowed (meaning "derive it", documented in `doc`). */
+  readonly emptyOk?: boolean;
+}
+
+export interface Section {
+  readonly kind: 'section';
+  readonly doc: string;
+  readonly fields: Readonly<Record<string, Field | Section>>;
+}
+
+export const f = (type: FieldType, def: unknown, doc: string, extra: Partial<Field> = {}): Field =>
+  ({ kind: 'field', type, default: def, doc, ...extra });
+export const section = (doc: string, fields: Record<string, Field | Section>): Section => ({ kind: 'section', doc, fields });
