@@ -1,6 +1,6 @@
 // What a transfer reads its blocks from. A rendered file is already a Buffer; an asset on disk
-// is read by positional reads into a chunk of a few windows, so a client fetching 10 MiB of
-// firmware holds at most MAX_CHUNK bytes of it in memory, not the whole file.
+// is read by positional reads in chunks of a few windows, so a client fetching 10 MiB of
+// firmware holds at most two chunks of it in memory, not the whole file.
 import { close, open, read } from 'node:fs';
 
 export interface Body {
@@ -30,7 +30,7 @@ export class BufferBody implements Body {
   close(): void {}
 }
 
-const MIN_CHUNK = 64 * 1024;
+const MIN_CHUNK = 128 * 1024;
 const MAX_CHUNK = 1024 * 1024;
 
 /** A whole number of blocks covering at least one window, within [MIN_CHUNK, MAX_CHUNK]. */
@@ -39,14 +39,24 @@ export function chunkBytes(blksize: number, windowsize: number): number {
   return Math.max(1, Math.floor(want / blksize)) * blksize;
 }
 
+interface Chunk {
+  start: number;
+  buf: Buffer | null;
+  ready: Promise<void>;
+}
+
+/**
+ * Two chunks at most: the one being sent and the next, read ahead as soon as the current one is
+ * used, so a transfer never waits for the disk while the client is waiting for it.
+ */
 export class FileBody implements Body {
   readonly size: number;
   readonly #fd: number;
   readonly #chunkBytes: number;
-  #chunk: Buffer = EMPTY;
-  #chunkStart = 0;
+  #cur: Chunk | null = null;
+  #ahead: Chunk | null = null;
+  #reads = 0;
   #closed = false;
-  #reading = false;
 
   private constructor(fd: number, size: number, chunk: number) {
     this.#fd = fd;
@@ -63,38 +73,72 @@ export class FileBody implements Body {
 
   view(offset: number, length: number): Buffer | null {
     if (length === 0) return EMPTY;
-    const rel = offset - this.#chunkStart;
-    if (rel < 0 || rel + length > this.#chunk.length) return null;
-    return this.#chunk.subarray(rel, rel + length);
+    let v = slice(this.#cur, offset, length);
+    if (v === null) {
+      v = slice(this.#ahead, offset, length);
+      if (v === null) return null;
+      this.#cur = this.#ahead;
+      this.#ahead = null;
+    }
+    const end = this.#cur!.start + this.#cur!.buf!.length;
+    if (this.#ahead === null && end < this.size && !this.#closed) {
+      const ahead = this.#read(end);
+      this.#ahead = ahead;
+      // A failed read-ahead is read again by load() when the transfer gets there.
+      ahead.ready.catch(() => {
+        if (this.#ahead === ahead) this.#ahead = null;
+      });
+    }
+    return v;
   }
 
-  load(offset: number): Promise<void> {
+  async load(offset: number): Promise<void> {
+    const ahead = this.#ahead;
+    if (ahead && offset >= ahead.start && offset < ahead.start + this.#chunkBytes) {
+      try {
+        await ahead.ready;
+        return;
+      } catch {
+        // Read it again below: a real I/O error fails there too, and is reported then.
+      }
+    }
+    const c = this.#read(offset);
+    await c.ready;
+    this.#cur = c;
+  }
+
+  #read(offset: number): Chunk {
     const length = Math.min(this.#chunkBytes, this.size - offset);
     // A fresh buffer each time: datagrams still queued in the socket may point into the last one.
     const buf = Buffer.allocUnsafe(length);
-    return new Promise((resolve, reject) => {
+    const chunk: Chunk = { start: offset, buf: null, ready: Promise.resolve() };
+    chunk.ready = new Promise((resolve, reject) => {
       if (this.#closed) return reject(new Error('body closed'));
-      this.#reading = true;
+      this.#reads++;
       read(this.#fd, buf, 0, length, offset, (err, n) => {
-        this.#reading = false;
-        if (this.#closed) {
-          close(this.#fd, () => {});
-          return reject(new Error('body closed'));
-        }
+        if (--this.#reads === 0 && this.#closed) close(this.#fd, () => {});
+        if (this.#closed) return reject(new Error('body closed'));
         if (err) return reject(err);
         // The file shrank since the FileSource sized it: the client was promised other bytes.
         if (n !== length) return reject(new Error(`short read at ${offset}: ${n} of ${length} bytes (file changed?)`));
-        this.#chunk = buf;
-        this.#chunkStart = offset;
+        chunk.buf = buf;
         resolve();
       });
     });
+    return chunk;
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     // Closing under a pending read would let the fd number be reused and read another file.
-    if (!this.#reading) close(this.#fd, () => {});
+    if (this.#reads === 0) close(this.#fd, () => {});
   }
+}
+
+function slice(c: Chunk | null, offset: number, length: number): Buffer | null {
+  if (c === null || c.buf === null) return null;
+  const rel = offset - c.start;
+  if (rel < 0 || rel + length > c.buf.length) return null;
+  return c.buf.subarray(rel, rel + length);
 }

@@ -220,7 +220,6 @@ function cstring(buf: Buffer, o: number, s: string, enc: 'utf8' | 'latin1'): num
 }
 
 // Anything decode() would not give back unchanged is a caller bug, so encode refuses it.
-// eslint-disable-next-line no-control-regex
 const NOT_LATIN1_OR_NUL = /[^\u0001-\u00ff]/;
 
 function validate(p: Packet): void {

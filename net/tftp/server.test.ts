@@ -337,3 +337,53 @@ test('the FileSource throwing costs one error reply, not the server', async () =
     await server.stop();
   }
 });
+
+test('a port in use rejects start() with the socket error code, for the caller to explain', async () => {
+  const { log } = captureLog();
+  const a = createTftpServer({ config: testConfig(), source: tableSource(FILES), log });
+  const { port } = await a.start();
+  const b = createTftpServer({ config: testConfig({ port }), source: tableSource(FILES), log });
+  try {
+    await assert.rejects(b.start(), (e: NodeJS.ErrnoException) => e.code === 'EADDRINUSE');
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test('bound to 0.0.0.0, a transfer answers from the address the request came to (e.g. a floating IP)', async () => {
+  const locals = ['127.0.0.1', '127.0.0.5'];
+  const { log } = captureLog();
+  const server = createTftpServer({ config: testConfig({ address: '0.0.0.0' }), source: tableSource(FILES), log, localAddresses: () => locals, rescanMs: 0 });
+  const { port, address } = await server.start();
+  assert.equal(address, '0.0.0.0');
+  const peer = await RawPeer.open('127.0.0.9');
+  const replyFrom = async (host: string): Promise<string> => {
+    peer.send(rrq('small.cfg'), port, host);
+    const m = await peer.recv(2000);
+    assert.ok(m, `an answer to ${host}`);
+    peer.send(encode({ op: 'ACK', block: 1 }), m.rinfo.port, m.rinfo.address);
+    return m.rinfo.address;
+  };
+  try {
+    assert.equal(await replyFrom('127.0.0.5'), '127.0.0.5');
+    assert.equal(await replyFrom('127.0.0.1'), '127.0.0.1');
+    // A new address is served from itself once refreshed (the HA driver calls this after adding the VIP).
+    assert.notEqual(await replyFrom('127.0.0.6'), '127.0.0.6', 'before the refresh only the wildcard socket hears it');
+    locals.push('127.0.0.6');
+    await server.refreshAddresses();
+    assert.equal(await replyFrom('127.0.0.6'), '127.0.0.6');
+    const r = await tftpGet({ host: '127.0.0.6', port, file: 'medium.bin', localAddress: '127.0.0.9', options: { blksize: 1428, windowsize: 8 } });
+    assert.deepEqual(r.data, medium);
+    // Refusals come from the asked address too.
+    peer.send(encode({ op: 'WRQ', filename: 'x', mode: 'octet', options: new Map() }), port, '127.0.0.5');
+    const e = await peer.recv(2000);
+    assert.equal(e?.rinfo.address, '127.0.0.5');
+    locals.splice(locals.indexOf('127.0.0.5'), 1);
+    await server.refreshAddresses();
+    assert.notEqual(await replyFrom('127.0.0.5'), '127.0.0.5', 'a vanished address is dropped');
+  } finally {
+    peer.close();
+    await server.stop();
+  }
+});

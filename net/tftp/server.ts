@@ -1,14 +1,14 @@
-// The read-only TFTP server: owns the request socket and admits transfers. What a phone gets
+// The read-only TFTP server: owns the request sockets and admits transfers. What a phone gets
 // is the FileSource's decision; which requests get that far (names, limits, WRQ) and how bytes
 // travel is decided here and in transfer.ts.
 //
-// Every refusal is answered from the request socket, so a refused request costs no socket;
+// Every refusal is answered from a request socket, so a refused request costs no socket;
 // only an admitted transfer gets its own port, the transfer's TID (see tid.ts).
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../../agent/config/types.ts';
-import { InvalidArgumentError, UnavailableError } from '../../agent/errors.ts';
+import { InvalidArgumentError } from '../../agent/errors.ts';
 import type { Logger } from '../../agent/log.ts';
 import type { FileBody, FileSource } from '../../provisioning/file-source.ts';
 import { BufferBody, FileBody as DiskBody, chunkBytes, type Body } from './body.ts';
@@ -17,8 +17,9 @@ import { negotiate, type Negotiated } from './negotiate.ts';
 import { toNetascii } from './netascii.ts';
 import { ERROR_CODE } from './opcodes.ts';
 import { decode, encode, type DecodeErrorCode, type RequestPacket } from './packet.ts';
-import { ReadSession, type SessionEnd } from './session.ts';
+import { ReadSession } from './session.ts';
 import { copyStats, newStats, type TftpStats } from './stats.ts';
+import { Listeners, WILDCARD } from './listeners.ts';
 import { openTid, type TidSockets } from './tid.ts';
 import { Transfer, type Peer } from './transfer.ts';
 
@@ -28,12 +29,24 @@ export interface TftpServerOptions {
   config: TftpConfig;
   source: FileSource;
   log: Logger;
+  /** This host's IPv4 addresses, for a 0.0.0.0 tftp.address (default: os.networkInterfaces()). */
+  localAddresses?: () => string[];
+  /** How often a 0.0.0.0 server looks for new local addresses (default 5000 ms; 0: never). */
+  rescanMs?: number;
 }
 
 export interface TftpServer {
-  /** Binds tftp.address:tftp.port (0 picks a free port) and returns what was bound. */
+  /**
+   * Binds tftp.address:tftp.port (0 picks a free port) and returns what was bound. Rejects with
+   * the socket's own error (code EACCES, EADDRINUSE, EADDRNOTAVAIL...) for the caller to explain.
+   */
   start(): Promise<{ address: string; port: number }>;
-  /** Closes the request socket and every transfer (clients get ERROR 0), then resolves. */
+  /**
+   * With tftp.address 0.0.0.0: bind the local addresses that appeared (call right after adding a
+   * floating IP, so its first phone is answered from it). Otherwise a no-op.
+   */
+  refreshAddresses(): Promise<void>;
+  /** Closes the request sockets and every transfer (clients get ERROR 0), then resolves. */
   stop(): Promise<void>;
   stats(): TftpStats;
 }
@@ -77,7 +90,10 @@ class Server implements TftpServer {
   readonly #source: FileSource;
   readonly #log: Logger;
   readonly #stats = newStats();
-  #socket: Socket | null = null;
+  readonly #localAddresses: (() => string[]) | undefined;
+  readonly #rescanMs: number;
+  #listeners: Listeners | null = null;
+  #rescan: NodeJS.Timeout | null = null;
   #stopped = false;
   #active = 0;
   readonly #perClient = new Map<string, number>();
@@ -91,45 +107,48 @@ class Server implements TftpServer {
   constructor(opts: TftpServerOptions) {
     this.#cfg = opts.config;
     this.#source = opts.source;
-    this.#log = opts.log.child({ component: 'tftp' });
+    this.#log = opts.log;
+    this.#localAddresses = opts.localAddresses;
+    this.#rescanMs = opts.rescanMs ?? 5000;
   }
 
-  start(): Promise<{ address: string; port: number }> {
-    if (this.#socket) return Promise.reject(new InvalidArgumentError('start', 'already started'));
-    const socket = createSocket('udp4');
-    this.#socket = socket;
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        this.#socket = null;
-        reject(new UnavailableError(`tftp: cannot bind ${this.#cfg.address}:${this.#cfg.port}: ${err.code ?? err.message}`, { address: this.#cfg.address, port: this.#cfg.port }));
-      };
-      socket.once('error', onError);
-      socket.bind(this.#cfg.port, this.#cfg.address, () => {
-        socket.off('error', onError);
-        socket.on('error', (err) => {
-          this.#stats.errors['socket-error']++;
-          this.#log.warn({ err: err.message }, 'request socket error');
-        });
-        socket.on('message', (msg, rinfo) => {
-          try {
-            this.#onDatagram(msg, rinfo);
-          } catch (err) {
-            this.#stats.errors.internal++;
-            this.#log.error({ err, client: peerOf(rinfo) }, 'request handler failed');
-          }
-        });
-        const a = socket.address();
-        this.#log.info({ address: a.address, port: a.port }, 'listening');
-        resolve({ address: a.address, port: a.port });
-      });
-    });
+  async start(): Promise<{ address: string; port: number }> {
+    if (this.#listeners) throw new InvalidArgumentError('start', 'already started');
+    const listeners = new Listeners(
+      this.#cfg.address,
+      (msg, rinfo, local) => {
+        try {
+          this.#onDatagram(msg, rinfo, local);
+        } catch (err) {
+          this.#stats.errors.internal++;
+          this.#log.error({ err, client: peerOf(rinfo) }, 'request handler failed');
+        }
+      },
+      (err, local) => {
+        this.#stats.errors['socket-error']++;
+        this.#log.warn({ err: err.message, local }, 'request socket error');
+      },
+      this.#localAddresses,
+    );
+    await listeners.start(this.#cfg.port);
+    this.#listeners = listeners;
+    if (this.#cfg.address === WILDCARD && this.#rescanMs > 0) {
+      this.#rescan = setInterval(() => void this.refreshAddresses(), this.#rescanMs);
+      this.#rescan.unref();
+    }
+    this.#log.info({ address: this.#cfg.address, port: listeners.port }, 'listening');
+    return { address: this.#cfg.address, port: listeners.port };
+  }
+
+  async refreshAddresses(): Promise<void> {
+    if (!this.#stopped) await this.#listeners?.refresh();
   }
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    const socket = this.#socket;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (this.#rescan) clearInterval(this.#rescan);
+    await this.#listeners?.close();
     for (const t of this.#transfers) t.abort('server shutting down');
     while (this.#closing.size > 0) await Promise.all([...this.#closing]);
   }
@@ -140,7 +159,7 @@ class Server implements TftpServer {
     return s;
   }
 
-  #onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+  #onDatagram(msg: Buffer, rinfo: RemoteInfo, local: string): void {
     const r = decode(msg);
     if (!r.ok) {
       this.#stats.malformed++;
@@ -148,20 +167,20 @@ class Server implements TftpServer {
       // Say what was wrong with something that was meant as a request; stay silent on noise.
       if (r.error.opcode === 1 || r.error.opcode === 2) {
         this.#stats.errors['bad-request']++;
-        this.#reply(rinfo, ERROR_CODE.ILLEGAL_OPERATION, REQUEST_ERROR_TEXT[r.error.code] ?? 'malformed request');
+        this.#reply(rinfo, local, ERROR_CODE.ILLEGAL_OPERATION, REQUEST_ERROR_TEXT[r.error.code] ?? 'malformed request');
       }
       return;
     }
     const p = r.value;
     if (p.op === 'RRQ') {
-      this.#read(p, rinfo).catch((err: unknown) => {
+      this.#read(p, rinfo, local).catch((err: unknown) => {
         this.#stats.errors.internal++;
         this.#log.error({ err, client: peerOf(rinfo), file: p.filename }, 'read request failed');
       });
     } else if (p.op === 'WRQ') {
       this.#stats.errors['write-refused']++;
       this.#log.info({ client: peerOf(rinfo), file: p.filename }, 'write request refused (read-only server)');
-      this.#reply(rinfo, ERROR_CODE.ACCESS_VIOLATION, 'read-only server');
+      this.#reply(rinfo, local, ERROR_CODE.ACCESS_VIOLATION, 'read-only server');
     } else {
       // Late ACKs or errors sent to port 69 by confused clients: nothing to answer.
       this.#stats.errors['unexpected-packet']++;
@@ -169,7 +188,7 @@ class Server implements TftpServer {
     }
   }
 
-  async #read(p: RequestPacket, rinfo: RemoteInfo): Promise<void> {
+  async #read(p: RequestPacket, rinfo: RemoteInfo, local: string): Promise<void> {
     const client = peerOf(rinfo);
     const key = `${rinfo.address}:${rinfo.port}`;
     const prior = this.#byPeer.get(key);
@@ -183,23 +202,23 @@ class Server implements TftpServer {
     if (!name.ok) {
       this.#stats.errors['bad-name']++;
       this.#log.info({ client, file: p.filename, reason: 'bad-name', detail: name.why }, 'file not served');
-      this.#reply(rinfo, ERROR_CODE.ACCESS_VIOLATION, 'bad file name');
+      this.#reply(rinfo, local, ERROR_CODE.ACCESS_VIOLATION, 'bad file name');
       return;
     }
-    if (!this.#admit(rinfo)) return;
+    if (!this.#admit(rinfo, local)) return;
     const slot: Slot = { key, ip: rinfo.address, filename: p.filename, transfer: null, released: false };
     this.#active++;
     this.#perClient.set(slot.ip, (this.#perClient.get(slot.ip) ?? 0) + 1);
     this.#byPeer.set(key, slot);
     let started = false;
     try {
-      started = await this.#serve(p, name.path, rinfo, slot);
+      started = await this.#serve(p, name.path, rinfo, local, slot);
     } finally {
       if (!started) this.#release(slot);
     }
   }
 
-  #admit(rinfo: RemoteInfo): boolean {
+  #admit(rinfo: RemoteInfo, local: string): boolean {
     let why: string | null = null;
     if (this.#active >= this.#cfg.maxSessions) why = `server busy: ${this.#active} transfers in progress`;
     else if ((this.#perClient.get(rinfo.address) ?? 0) >= this.#cfg.maxSessionsPerClient) {
@@ -215,12 +234,12 @@ class Server implements TftpServer {
     } else {
       this.#busySuppressed++;
     }
-    this.#reply(rinfo, ERROR_CODE.NOT_DEFINED, why);
+    this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, why);
     return false;
   }
 
   /** Returns true once a Transfer owns the slot. */
-  async #serve(p: RequestPacket, path: string, rinfo: RemoteInfo, slot: Slot): Promise<boolean> {
+  async #serve(p: RequestPacket, path: string, rinfo: RemoteInfo, local: string, slot: Slot): Promise<boolean> {
     const client = peerOf(rinfo);
     let res;
     try {
@@ -228,14 +247,14 @@ class Server implements TftpServer {
     } catch (err) {
       this.#stats.errors['source-error']++;
       this.#log.error({ err, client, file: p.filename }, 'file source failed');
-      this.#reply(rinfo, ERROR_CODE.NOT_DEFINED, 'internal error');
+      this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, 'internal error');
       return false;
     }
     if (this.#stopped) return false;
     if (!res.ok) {
       this.#stats.errors['not-found']++;
       this.#log.info({ client, file: p.filename, reason: res.reason, detail: res.detail }, 'file not served');
-      this.#reply(rinfo, ERROR_CODE.FILE_NOT_FOUND, 'File not found');
+      this.#reply(rinfo, local, ERROR_CODE.FILE_NOT_FOUND, 'File not found');
       return false;
     }
     const raw = res.body;
@@ -257,8 +276,8 @@ class Server implements TftpServer {
       const e = err as NodeJS.ErrnoException;
       this.#stats.errors['read-error']++;
       this.#log.error({ client, file: p.filename, err: e.code ?? e.message }, 'cannot open file');
-      if (e.code === 'ENOENT') this.#reply(rinfo, ERROR_CODE.FILE_NOT_FOUND, 'File not found');
-      else this.#reply(rinfo, ERROR_CODE.NOT_DEFINED, 'read error');
+      if (e.code === 'ENOENT') this.#reply(rinfo, local, ERROR_CODE.FILE_NOT_FOUND, 'File not found');
+      else this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, 'read error');
       return false;
     }
     const session = new ReadSession({
@@ -267,13 +286,13 @@ class Server implements TftpServer {
     });
     let tid: TidSockets;
     try {
-      // Same address as the request socket, so replies leave from the address phones asked.
-      tid = await openTid(this.#cfg.address, client);
+      // The address the request came to, so replies leave from the address the phone asked.
+      tid = await openTid(local, client);
     } catch (err) {
       body.close();
       this.#stats.errors['socket-error']++;
       this.#log.error({ client, err: (err as Error).message }, 'cannot open a transfer socket');
-      this.#reply(rinfo, ERROR_CODE.NOT_DEFINED, 'server busy');
+      this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, 'server busy');
       return false;
     }
     if (this.#stopped) {
@@ -288,7 +307,7 @@ class Server implements TftpServer {
     const transfer = new Transfer(tid, client, p.filename, session, body, {
       stats: this.#stats,
       log: this.#log,
-      onClose: (t: Transfer, _end: SessionEnd) => {
+      onClose: (t: Transfer) => {
         this.#transfers.delete(t);
         this.#release(slot);
         this.#closing.delete(closing);
@@ -312,10 +331,9 @@ class Server implements TftpServer {
     if (this.#byPeer.get(slot.key) === slot) this.#byPeer.delete(slot.key);
   }
 
-  #reply(to: RemoteInfo, code: number, message: string): void {
-    const socket = this.#socket;
-    if (!socket || this.#stopped) return;
-    socket.send(encode({ op: 'ERROR', code, message }), to.port, to.address);
+  #reply(to: RemoteInfo, local: string, code: number, message: string): void {
+    if (this.#stopped) return;
+    this.#listeners?.send(local, encode({ op: 'ERROR', code, message }), to.port, to.address);
   }
 }
 

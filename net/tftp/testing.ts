@@ -73,8 +73,8 @@ export class RawPeer {
     return this.socket.address().port;
   }
 
-  send(buf: Buffer, port: number): void {
-    this.socket.send(buf, port, '127.0.0.1');
+  send(buf: Buffer, port: number, host = '127.0.0.1'): void {
+    this.socket.send(buf, port, host);
   }
 
   /** The next datagram, or null after `ms` of silence. */
