@@ -113,14 +113,16 @@ export function usage(cmd: Command): string {
   const pos = (cmd.positionals ?? []).map((p) => (p.required ? p.name.toUpperCase() : `[${p.name.toUpperCase()}]`)).join(' ');
   let s = `Usage: pbxctl ${cmd.path.join(' ')}${pos ? ' ' + pos : ''}${cmd.options?.length ? ' [options]' : ''}\n\n${cmd.summary}\n`;
   if (cmd.description) s += `\n${cmd.description}\n`;
+  // One column for arguments and options, as wide as the longest label plus two, so a long
+  // flag never runs into its help text.
+  const flags = (cmd.options ?? []).map((o) => `--${o.name}${o.type === 'bool' ? '' : o.type === 'file' ? ' FILE' : o.type === 'int' ? ' N' : ' VALUE'}`);
+  const labels = [...(cmd.positionals ?? []).map((p) => p.name.toUpperCase()), ...flags];
+  const w = Math.max(22, ...labels.map((l) => l.length + 2));
   if (cmd.positionals?.length) {
-    s += '\nArguments:\n' + cmd.positionals.map((p) => `  ${p.name.toUpperCase().padEnd(22)}${p.help}`).join('\n') + '\n';
+    s += '\nArguments:\n' + cmd.positionals.map((p) => `  ${p.name.toUpperCase().padEnd(w)}${p.help}`).join('\n') + '\n';
   }
   if (cmd.options?.length) {
-    s += '\nOptions:\n' + cmd.options.map((o) => {
-      const flag = `--${o.name}${o.type === 'bool' ? '' : o.type === 'file' ? ' FILE' : o.type === 'int' ? ' N' : ' VALUE'}`;
-      return `  ${flag.padEnd(22)}${o.help}${o.required ? ' (required)' : ''}`;
-    }).join('\n') + '\n';
+    s += '\nOptions:\n' + cmd.options.map((o, i) => `  ${flags[i]!.padEnd(w)}${o.help}${o.required ? ' (required)' : ''}`).join('\n') + '\n';
   }
   if (cmd.examples?.length) s += '\nExamples:\n' + cmd.examples.map((e) => `  ${e}`).join('\n') + '\n';
   return s + '\n' + GLOBAL_HELP + '\n';

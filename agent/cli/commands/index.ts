@@ -1,9 +1,27 @@
-// Every pbxctl command, in the order `pbxctl --help` lists them (status first).
+// Every pbxctl command, in the order `pbxctl --help` lists them (status first, audit last).
 import type { Command } from '../command.ts';
+import { accountCommands } from './account.ts';
 import { auditCommands } from './audit.ts';
+import { brandCommands } from './brand.ts';
+import { deviceCommands } from './device.ts';
+import { modelCommands } from './model.ts';
+import { placeholderCommands } from './placeholder.ts';
+import { provisioningCommands } from './provisioning.ts';
+import { ruleCommands } from './rule.ts';
 import { statusCommands } from './status.ts';
+import { templateCommands } from './template.ts';
+import { tenantCommands } from './tenant.ts';
 
 export const COMMANDS: Command[] = [
   ...statusCommands,
+  ...deviceCommands,
+  ...accountCommands,
+  ...templateCommands,
+  ...modelCommands,
+  ...brandCommands,
+  ...ruleCommands,
+  ...placeholderCommands,
+  ...tenantCommands,
+  ...provisioningCommands,
   ...auditCommands,
 ];

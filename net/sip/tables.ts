@@ -1,0 +1,70 @@
+// SIP registries as small tables (STYLE rule 3): header names (canonical spelling, compact
+// forms of RFC 3261 7.3.3 and later RFCs), which headers may carry comma-separated lists, and
+// reason phrases with an explicit unknown fallback.
+
+/** Compact form (one letter, lower case) -> canonical header name. */
+export const COMPACT: Readonly<Record<string, string>> = {
+  a: 'Accept-Contact',
+  b: 'Referred-By',
+  c: 'Content-Type',
+  d: 'Request-Disposition',
+  e: 'Content-Encoding',
+  f: 'From',
+  i: 'Call-ID',
+  j: 'Reject-Contact',
+  k: 'Supported',
+  l: 'Content-Length',
+  m: 'Contact',
+  n: 'Identity-Info',
+  o: 'Event',
+  r: 'Refer-To',
+  s: 'Subject',
+  t: 'To',
+  u: 'Allow-Events',
+  v: 'Via',
+  x: 'Session-Expires',
+  y: 'Identity',
+};
+
+const CANONICAL_LIST = [
+  'Accept', 'Accept-Contact', 'Accept-Encoding', 'Accept-Language', 'Alert-Info', 'Allow', 'Allow-Events',
+  'Authorization', 'Call-ID', 'Call-Info', 'Contact', 'Content-Disposition', 'Content-Encoding',
+  'Content-Language', 'Content-Length', 'Content-Type', 'CSeq', 'Date', 'Error-Info', 'Event', 'Expires',
+  'From', 'Identity', 'Identity-Info', 'In-Reply-To', 'Max-Forwards', 'MIME-Version', 'Min-Expires',
+  'Organization', 'Priority', 'Proxy-Authenticate', 'Proxy-Authorization', 'Proxy-Require', 'Record-Route',
+  'Refer-To', 'Referred-By', 'Reject-Contact', 'Reply-To', 'Request-Disposition', 'Require', 'Retry-After',
+  'Route', 'Server', 'Session-Expires', 'Subject', 'Subscription-State', 'Supported', 'Timestamp', 'To',
+  'Unsupported', 'User-Agent', 'Via', 'Warning', 'WWW-Authenticate',
+];
+
+/** Lower-cased name (full or compact) -> canonical name. */
+const CANONICAL = new Map<string, string>();
+for (const n of CANONICAL_LIST) CANONICAL.set(n.toLowerCase(), n);
+for (const [k, v] of Object.entries(COMPACT)) CANONICAL.set(k, v);
+
+/**
+ * The canonical spelling of a header name: known names (any case, compact or full) map to the
+ * RFC spelling; unknown names are kept as written, so re-encoding is lossless.
+ */
+export function canonicalHeaderName(name: string): string {
+  return CANONICAL.get(name.toLowerCase()) ?? name;
+}
+
+/** Headers whose grammar is a comma-separated list (RFC 3261 7.3.1), so one line may hold several values. */
+export const LIST_HEADERS: ReadonlySet<string> = new Set([
+  'Accept', 'Accept-Encoding', 'Accept-Language', 'Alert-Info', 'Allow', 'Allow-Events', 'Call-Info',
+  'Contact', 'Content-Encoding', 'Content-Language', 'Error-Info', 'In-Reply-To', 'Proxy-Require',
+  'Record-Route', 'Require', 'Route', 'Supported', 'Unsupported', 'Via', 'Warning',
+]);
+
+export const REASONS: Readonly<Record<number, string>> = {
+  100: 'Trying', 180: 'Ringing', 183: 'Session Progress',
+  200: 'OK', 202: 'Accepted',
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout',
+  481: 'Call/Transaction Does Not Exist', 489: 'Bad Event', 500: 'Server Internal Error', 503: 'Service Unavailable',
+};
+
+/** Reason phrase for a status code; unknown codes get `Status <n>`. */
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? `Status ${status}`;
+}
