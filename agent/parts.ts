@@ -1,15 +1,34 @@
 // The production wiring: which services and control methods the daemon runs, built from the
 // config. Servers get the provisioning FileSource; none of them knows a vendor format.
+import { dhcpMethods } from '../net/dhcp/dhcp-methods.ts';
+import { createDhcpService, type DhcpService } from '../net/dhcp/dhcp-service.ts';
 import { createHttpServer } from '../net/http/server.ts';
+import { pnpMethods } from '../net/sip/pnp-methods.ts';
+import { seenRepo } from '../net/sip/pnp-repo.ts';
+import { createPnpService } from '../net/sip/pnp-service.ts';
 import { createTftpServer } from '../net/tftp/server.ts';
 import { provisioningMethods } from '../provisioning/control-methods.ts';
+import { adoptMethods } from '../provisioning/adopt.ts';
+import { deviceByMac } from '../provisioning/repo/devices.ts';
 import { createProvisioning } from '../provisioning/resolver.ts';
 import { assetsDir } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import type { PartsFactory } from './daemon.ts';
+import type { Db } from './store/db.ts';
 import { bindError, type Service } from './service.ts';
 
+/**
+ * What PnP and DHCP ask the cluster: answer only while this node holds the resource, and
+ * which address to hand out. Standalone: always active, no resource IP. When ha.enabled the
+ * HA service replaces it (both servers call through this object on every packet).
+ */
+export interface ClusterHandle {
+  isActive(): boolean;
+  resourceIp(): string | undefined;
+}
+
 export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
+  const cluster: ClusterHandle = { isActive: () => true, resourceIp: () => undefined };
   const prov = createProvisioning({
     db, config: { pbx: cfg.pbx, provisioning: cfg.provisioning }, assetsDir: assetsDir(cfg),
     facts, log: log.child({ mod: 'provisioning' }), urls: baseUrls(cfg, facts.primaryIpv4()),
@@ -47,8 +66,29 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
     });
   }
 
+  // PnP first among the phone-facing servers: a phone that boots asks it before anything else.
+  // Services not enabled still report, so `pbxctl status` says "disabled" rather than nothing.
+  services.push(createPnpService({
+    config: { ...cfg.pnp, urlPort: pnpUrlPort(cfg), urlPath: cfg.pnp.urlPath || (cfg.pnp.scheme === 'tftp' ? '/' : cfg.provisioning.httpPath) },
+    multiTenant: cfg.provisioning.multiTenant, db, log: log.child({ mod: 'pnp' }), facts,
+    isActive: () => cluster.isActive(), resourceIp: () => cluster.resourceIp(),
+    isKnownDevice: (mac) => deviceByMac(db, mac) !== undefined,
+  }));
+
+  let dhcp: DhcpService | undefined;
+  if (cfg.dhcp.enabled) {
+    dhcp = createDhcpService({
+      config: cfg.dhcp, db, log: log.child({ mod: 'dhcp' }), facts,
+      isActive: () => cluster.isActive(), resourceIp: () => cluster.resourceIp(),
+      reservationFor: registryReservation(db),
+    });
+    services.push(dhcp);
+  } else {
+    services.push({ name: 'dhcp', start: async () => {}, stop: async () => {}, status: () => ({ enabled: false }) });
+  }
+
   // Sections whose servers are later issues: reported honestly, never pretended.
-  for (const name of ['pnp', 'dhcp', 'ha'] as const) {
+  for (const name of ['ha'] as const) {
     if (services.some((s) => s.name === name)) continue;
     services.push({
       name, start: async () => {}, stop: async () => {},
@@ -56,7 +96,7 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
     });
   }
 
-  return { services, methods: { ...provisioningMethods(prov) } };
+  return { services, methods: { ...provisioningMethods(prov), ...pnpMethods(db), ...adoptMethods(prov.service, (mac) => seenRepo(db).get(mac)), ...dhcpMethods(db, () => dhcp) } };
 };
 
 /** The URLs phones are given: the PBX address, with the port when it is not the default. */
@@ -65,4 +105,21 @@ export function baseUrls(cfg: Config, primary: string | undefined): { http: stri
   const httpPort = cfg.http.port === 80 ? '' : `:${cfg.http.port}`;
   const tftpPort = cfg.tftp.port === 69 ? '' : `:${cfg.tftp.port}`;
   return { http: `http://${addr}${httpPort}${cfg.provisioning.httpPath}/`, tftp: `tftp://${addr}${tftpPort}/` };
+}
+
+/** The port PnP puts in URLs when pnp.urlPort is 0: the port our own server of that scheme listens on. */
+function pnpUrlPort(cfg: Config): number {
+  if (cfg.pnp.urlPort > 0) return cfg.pnp.urlPort;
+  return cfg.pnp.scheme === 'tftp' ? cfg.tftp.port : cfg.pnp.scheme === 'https' ? cfg.http.httpsPort : cfg.http.port;
+}
+
+/**
+ * DHCP reservations from the device registry: an enabled device set to DHCP with an address
+ * typed in gets that address every time (the admin's "this phone is 10.0.0.21").
+ */
+function registryReservation(db: Db): (mac: string) => { ip?: string } | undefined {
+  return (mac) => {
+    const d = deviceByMac(db, mac);
+    return d && d.enabled === 1 && d.dhcp === 1 && d.ip ? { ip: d.ip } : undefined;
+  };
 }

@@ -23,7 +23,7 @@ export const dhcpSection = section('DHCPv4 server with phone provisioning option
   dnsServers: f('string[]', [], 'Option 6. Use "%%SERVER%%" for this node (the HA resource address when there is one).'),
   domainName: f('string', '', 'Option 15.', { emptyOk: true }),
   ntpServers: f('string[]', [], 'Option 42. "%%SERVER%%" allowed.'),
-  tftpServerName: f('string', '', 'Option 66: the provisioning server or URL, e.g. "%%SERVER%%" or "http://%%SERVER%%/provisioning/". %%SERVER%% is the HA resource address when HA holds one, else this server\'s address. Empty: not sent.', { emptyOk: true }),
+  tftpServerName: f('string', '%%SERVER%%', 'Option 66: the provisioning server or URL, e.g. "%%SERVER%%" or "http://%%SERVER%%/provisioning/". %%SERVER%% is the HA resource address when HA holds one, else this server\'s address; phones given a bare address fetch over TFTP. Empty: not sent.', { emptyOk: true }),
   bootFile: f('string', '', 'Option 67: boot file name (also put in the BOOTP file field). Empty: not sent.', { emptyOk: true }),
   tftpServers: f('string[]', [], 'Option 150 (Cisco): TFTP server addresses. "%%SERVER%%" allowed. Empty: not sent.'),
   provisioningUrl: f('string', '', 'Option 160 (Polycom, AudioCodes): provisioning URL. Not sent by default because 160 is also the RFC 7710 captive-portal option; scope it with a vendor rule. Empty: not sent.', { emptyOk: true }),

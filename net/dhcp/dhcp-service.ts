@@ -7,7 +7,6 @@
 //   isActive()           HA: only the node holding the resource answers (default: standalone, true)
 // For HA replication the returned service also offers onLeaseChange(listener) (ordered, with a
 // per-lease version) and applyPeerLease(lease) (merge; the higher version wins).
-import { networkInterfaces } from 'node:os';
 import { ConfigError } from '../../agent/errors.ts';
 import type { Logger } from '../../agent/log.ts';
 import { bindError, type Service } from '../../agent/service.ts';
@@ -19,8 +18,8 @@ import type { HandlerState } from './handler.ts';
 import { LeaseTable, type Lease, type LeaseChange } from './leases.ts';
 import { intToIp, ipToInt, maskToPrefix } from './options.ts';
 import { DhcpServer } from './server.ts';
-
-export interface LocalIface { name: string; address: string; netmask: string }
+import { systemInterfaces, type LocalIface } from '../../agent/system/interfaces.ts';
+export { systemInterfaces, type LocalIface };
 
 export interface DhcpServiceOptions {
   config: DhcpConfig;
@@ -42,14 +41,6 @@ export interface DhcpService extends Service {
   applyPeerLease(lease: Lease): boolean;
   /** Admin release through the live table; undefined when the address has no bound lease. */
   release(ip: string): Lease | undefined;
-}
-
-export function systemInterfaces(): LocalIface[] {
-  const out: LocalIface[] = [];
-  for (const [name, addrs] of Object.entries(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) out.push({ name, address: a.address, netmask: a.netmask });
-  }
-  return out;
 }
 
 /** Picks the served interface and address per dhcp.interface / dhcp.serverAddress. */

@@ -19,7 +19,8 @@ import { handleSubscribe, subscribeKey, type Endpoint, type PnpDecision } from '
 import { REFUSE_REASONS, type RateLimiter, type RefuseReason } from './pnp-policy.ts';
 import { NotifyTransactions, SubscribeCache } from './pnp-transactions.ts';
 
-export interface LocalIface { name: string; address: string; netmask: string }
+import type { LocalIface } from '../../agent/system/interfaces.ts';
+export type { LocalIface };
 
 interface ReplySocket { sock: Socket; iface: LocalIface; port: number }
 

@@ -6,7 +6,6 @@
 //   isKnownDevice(m)  the device registry, for pnp.knownDevicesOnly
 //   resourceIp()      HA resource address to put in URLs (pnp.address still wins)
 //   urlFor(info)      a URL for this phone, overriding the templates; undefined = use templates
-import { networkInterfaces } from 'node:os';
 import { ConfigError } from '../../agent/errors.ts';
 import type { Logger } from '../../agent/log.ts';
 import type { Service } from '../../agent/service.ts';
@@ -16,8 +15,10 @@ import type { PnpConfig } from './config-schema.ts';
 import type { DeviceInfo } from './pnp-device.ts';
 import { checkPolicy, MacList, RateLimiter } from './pnp-policy.ts';
 import { seenRepo, type SeenRow } from './pnp-repo.ts';
-import { createPnpServer, type LocalIface, type PnpServer, type SeenEvent } from './pnp-server.ts';
+import { createPnpServer, type PnpServer, type SeenEvent } from './pnp-server.ts';
 import { baseUrl, pnpUrl, type UrlTemplates } from './pnp-url.ts';
+import { systemInterfaces, type LocalIface } from '../../agent/system/interfaces.ts';
+export { systemInterfaces, type LocalIface };
 
 export interface PnpUrlInfo {
   device: DeviceInfo;
@@ -47,17 +48,6 @@ export const MULTI_TENANT_REASON = 'SIP PnP is refused in multi-tenant mode (pro
 
 const SEEN_FLUSH_MS = 1000;
 const SEEN_FLUSH_ROWS = 2000;
-
-/** Non-internal IPv4 interfaces with their netmasks. */
-export function systemInterfaces(): LocalIface[] {
-  const out: LocalIface[] = [];
-  for (const [name, addrs] of Object.entries(networkInterfaces())) {
-    for (const a of addrs ?? []) {
-      if (a.family === 'IPv4' && !a.internal) out.push({ name, address: a.address, netmask: a.netmask });
-    }
-  }
-  return out;
-}
 
 export function createPnpService(opts: PnpServiceOptions): Service {
   const cfg = opts.config;

@@ -4,8 +4,10 @@ import { accountCommands } from './account.ts';
 import { auditCommands } from './audit.ts';
 import { brandCommands } from './brand.ts';
 import { deviceCommands } from './device.ts';
+import { dhcpCommands } from './dhcp.ts';
 import { modelCommands } from './model.ts';
 import { placeholderCommands } from './placeholder.ts';
+import { pnpCommands } from './pnp.ts';
 import { provisioningCommands } from './provisioning.ts';
 import { ruleCommands } from './rule.ts';
 import { statusCommands } from './status.ts';
@@ -23,5 +25,7 @@ export const COMMANDS: Command[] = [
   ...placeholderCommands,
   ...tenantCommands,
   ...provisioningCommands,
+  ...pnpCommands,
+  ...dhcpCommands,
   ...auditCommands,
 ];
