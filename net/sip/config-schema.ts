@@ -24,6 +24,7 @@ export const pnpSection = section('SIP plug-and-play responder (multicast 224.0.
     unknown: f('string', '%%BASE%%', 'Phones whose vendor is not recognised.'),
     default: f('string', '%%BASE%%', 'Fallback when a vendor template needs a MAC or model the phone did not send.'),
   }),
+  modelUrls: f('string[]', [], 'URL templates per model, tried before pnp.urls.<vendor>: "vendor/model-glob=template", e.g. "yealink/T5*=%%BASE%%t5x/" or "snom/D7?5=%%BASE%%d7x5/{mac}.xml" (* and ? match the model the phone sent, case-insensitive). First match wins.'),
   allow: f('string[]', [], 'Answer only these MACs or OUIs (AABBCCDDEEFF, AA:BB:CC). Empty: everyone not denied.'),
   deny: f('string[]', [], 'Never answer these MACs or OUIs.'),
   knownDevicesOnly: f('bool', false, 'Answer only MACs that are registered devices (pbxctl device add).'),
@@ -50,6 +51,7 @@ export interface PnpConfig {
   urlPort: number;
   urlPath: string;
   urls: PnpUrlTemplates;
+  modelUrls: string[];
   allow: string[];
   deny: string[];
   knownDevicesOnly: boolean;

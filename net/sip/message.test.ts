@@ -134,13 +134,16 @@ describe('SIP codec: malformed input gets an error code, never an exception', ()
       b(`OPTIONS sip:a SIP/2.0\r\nVia: ${'"'.repeat(8000)}\r\n\r\n`),
       Buffer.concat([b('OPTIONS sip:a SIP/2.0\r\nContact: '), Buffer.alloc(8100, '<'), b('\r\n\r\n')]),
     ];
+    // The fastest of 20 decodes: a backtracking or quadratic path is slow every time, while a
+    // busy machine only delays some runs (the suite shares two cores with namespace labs).
     for (const input of inputs) {
-      const t0 = performance.now();
+      let per = Infinity;
       for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
         const r = decode(input);
         if (r.ok) { getHeaders(r.value, 'Via'); getHeaders(r.value, 'Contact'); }
+        per = Math.min(per, performance.now() - t0);
       }
-      const per = (performance.now() - t0) / 20;
       assert.ok(per < 5, `${per.toFixed(2)} ms per decode`);
     }
   });

@@ -16,7 +16,7 @@ import type { DeviceInfo } from './pnp-device.ts';
 import { checkPolicy, MacList, RateLimiter } from './pnp-policy.ts';
 import { seenRepo, type SeenRow } from './pnp-repo.ts';
 import { createPnpServer, type PnpServer, type SeenEvent } from './pnp-server.ts';
-import { baseUrl, pnpUrl, type UrlTemplates } from './pnp-url.ts';
+import { baseUrl, parseModelUrl, pnpUrl, type ModelUrl, type UrlTemplates } from './pnp-url.ts';
 import { systemInterfaces, type LocalIface } from '../../agent/system/interfaces.ts';
 export { systemInterfaces, type LocalIface };
 
@@ -60,6 +60,11 @@ export function createPnpService(opts: PnpServiceOptions): Service {
     if (/[\x00-\x1f\x7f]/.test(v)) throw new ConfigError(`pnp.urls.${k}`, 'must not contain control characters');
   }
   const templates = cfg.urls as UrlTemplates;
+  const modelUrls: ModelUrl[] = (cfg.modelUrls ?? []).map((entry, i) => {
+    const r = parseModelUrl(entry, Object.keys(cfg.urls).filter((k) => k !== 'default'));
+    if (typeof r === 'string') throw new ConfigError(`pnp.modelUrls[${i}]`, `'${entry.slice(0, 80)}' ${r}`);
+    return r;
+  });
   const isActive = opts.isActive ?? (() => true);
   const isKnownDevice = opts.isKnownDevice ?? (() => false);
 
@@ -102,7 +107,7 @@ export function createPnpService(opts: PnpServiceOptions): Service {
   const urlFor = (device: DeviceInfo, iface: LocalIface): string | undefined => {
     const address = cfg.address || opts.resourceIp?.() || iface.address;
     const base = baseUrl(cfg.scheme, address, cfg.urlPort, cfg.urlPath);
-    const templated = pnpUrl(device, base, templates);
+    const templated = pnpUrl(device, base, templates, modelUrls);
     if (!opts.urlFor) return templated;
     return opts.urlFor({ device, address, base, templated }) ?? templated;
   };

@@ -45,8 +45,28 @@ function fits(t: string, dev: DeviceInfo): boolean {
   return !(NEEDS_MAC.test(t) && !dev.mac) && !(NEEDS_MODEL.test(t) && !dev.model);
 }
 
-export function pnpUrl(dev: DeviceInfo, base: string, templates: UrlTemplates): string {
-  const pick = [templates[dev.vendor], templates.default, '%%BASE%%'].find((t) => t !== undefined && t !== '' && fits(t, dev))!;
+/** One `pnp.modelUrls` entry: a vendor and a model glob, and the template for phones that match. */
+export interface ModelUrl { vendor: Vendor; model: RegExp; template: string; source: string }
+
+/**
+ * Parses `vendor/model-glob=template`; returns a reason string for a bad entry. Globs are
+ * compiled to anchored regexes with only * and ? special, so an entry cannot cost more than
+ * a linear scan of the (short, sanitised) model name.
+ */
+export function parseModelUrl(entry: string, vendors: readonly string[]): ModelUrl | string {
+  const m = /^([a-z]+)\/([^=\s]+)=(\S.*)$/i.exec(entry.trim());
+  if (!m) return 'must look like "vendor/model-glob=template", e.g. "yealink/T5*=%%BASE%%t5x/"';
+  const vendor = m[1]!.toLowerCase();
+  if (!vendors.includes(vendor)) return `unknown vendor '${m[1]}' (one of ${vendors.join(', ')})`;
+  const glob = m[2]!;
+  if (!/^[A-Za-z0-9._*?-]+$/.test(glob)) return `model glob '${glob}' may hold letters, digits, . _ - and the wildcards * ?`;
+  const rx = new RegExp(`^${glob.replace(/[.]/g, '\\.').replace(/\*+/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return { vendor: vendor as Vendor, model: rx, template: m[3]!, source: entry };
+}
+
+export function pnpUrl(dev: DeviceInfo, base: string, templates: UrlTemplates, models: readonly ModelUrl[] = []): string {
+  const byModel = dev.model ? models.find((x) => x.vendor === dev.vendor && x.model.test(dev.model!))?.template : undefined;
+  const pick = [byModel, templates[dev.vendor], templates.default, '%%BASE%%'].find((t) => t !== undefined && t !== '' && fits(t, dev))!;
   const model = (dev.model ?? '').replace(/[^A-Za-z0-9._-]/g, '');
   return pick
     .replaceAll('%%BASE%%', base)

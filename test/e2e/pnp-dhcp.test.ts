@@ -17,6 +17,7 @@ const PHONE = '10.99.0.3';
 const SIPP_DIR = join(ROOT, 'test/pnp/sipp');
 const YEALINK = '001565aabbcc';
 const FANVIL = '0c383e07e16c';
+const SNOM = '000413874B49';
 const T = { timeout: 120_000 };
 
 describe('a phone boots against the daemon: DHCP, PnP, fetch (namespaces)', () => {
@@ -65,6 +66,8 @@ describe('a phone boots against the daemon: DHCP, PnP, fetch (namespaces)', () =
     await ctl('device', 'add', YEALINK, '--model', 'Yealink/T4x-T5x', '--account', '201');
     await ctl('account', 'add', '202', '--extension', '202', '--display-name', 'Anna Bianchi', '--sip-password-file', pw);
     await ctl('device', 'add', FANVIL, '--model', 'Fanvil/X-series', '--account', '202');
+    await ctl('account', 'add', '203', '--extension', '203', '--display-name', 'Luca Verdi', '--sip-password-file', pw);
+    await ctl('device', 'add', SNOM, '--model', 'Snom/D7xx', '--account', '203');
   });
 
   after(async () => {
@@ -104,6 +107,19 @@ describe('a phone boots against the daemon: DHCP, PnP, fetch (namespaces)', () =
     const f = await lab.exec('phone', 'curl', ['-sS', '--fail', '--max-time', '5', url.replace('$mac', FANVIL)], { timeoutMs: 10_000 });
     assert.equal(f.code, 0, f.stderr);
     assert.match(f.stdout, /202/);
+  });
+
+  it('Snom over HTTP: {mac} in the URL, filled in by the phone (upper case), serves its XML', T, async () => {
+    const url = await sipp('snom', SNOM, 5060);
+    assert.equal(url, `http://${PBX}/provisioning/{mac}.xml`);
+    const f = await lab.exec('phone', 'curl', ['-sS', '--fail', '--max-time', '5', url.replace('{mac}', SNOM.toUpperCase())], { timeoutMs: 10_000 });
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(f.stdout, /<user_name idx="1" perm="">203<\/user_name>/);
+  });
+
+  it('a phone that sends no MAC is still answered, with the server root', T, async () => {
+    const url = await sipp('nomac', 'unused', 5060);
+    assert.equal(url, `http://${PBX}/provisioning/`);
   });
 
   it('pbxctl pnp list shows what was answered; an unregistered phone is adopted in one command', T, async () => {
