@@ -2,7 +2,13 @@
 // config. Servers get the provisioning FileSource; none of them knows a vendor format.
 import { dhcpMethods } from '../net/dhcp/dhcp-methods.ts';
 import { createDhcpService, type DhcpService } from '../net/dhcp/dhcp-service.ts';
+import { defaultFetchAuthConfig } from '../net/http/auth-config.ts';
+import { createFetchGuard } from '../net/http/auth-gate.ts';
+import { fetchMethods } from '../net/http/auth-methods.ts';
 import { createHttpServer } from '../net/http/server.ts';
+import { resyncMethods } from '../net/sip/resync-methods.ts';
+import { createFetchLog } from '../provisioning/fetch-log.ts';
+import { phonebookMethods } from '../provisioning/phonebook-methods.ts';
 import { pnpMethods } from '../net/sip/pnp-methods.ts';
 import { seenRepo } from '../net/sip/pnp-repo.ts';
 import { createPnpService } from '../net/sip/pnp-service.ts';
@@ -11,6 +17,9 @@ import { provisioningMethods } from '../provisioning/control-methods.ts';
 import { adoptMethods } from '../provisioning/adopt.ts';
 import { deviceByMac } from '../provisioning/repo/devices.ts';
 import { createProvisioning } from '../provisioning/resolver.ts';
+import { createRps, rpsDefaultUrl } from '../provisioning/rps/index.ts';
+import { buildHa } from '../cluster/ha-wiring.ts';
+import { createPairSync, defaultPbxAddress, dhcpLeaseSource, pbxWithHaAddress } from '../cluster/sync/wiring.ts';
 import { assetsDir } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import type { PartsFactory } from './daemon.ts';
@@ -28,15 +37,24 @@ export interface ClusterHandle {
 }
 
 export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
-  const cluster: ClusterHandle = { isActive: () => true, resourceIp: () => undefined };
+  // HA (cluster/ha-wiring.ts): the HA service when the ha section is configured, else standalone.
+  const ha = buildHa({ cfg, db, log, facts });
+  const cluster: ClusterHandle = ha.cluster;
   const prov = createProvisioning({
-    db, config: { pbx: cfg.pbx, provisioning: cfg.provisioning }, assetsDir: assetsDir(cfg),
-    facts, log: log.child({ mod: 'provisioning' }), urls: baseUrls(cfg, facts.primaryIpv4()),
+    // With HA, phones are given the resource IP (cluster/sync/wiring.ts): both nodes render the same files.
+    db, config: { pbx: pbxWithHaAddress(cfg, facts.primaryIpv4()), provisioning: cfg.provisioning }, assetsDir: assetsDir(cfg),
+    facts, log: log.child({ mod: 'provisioning' }), urls: baseUrls(cfg, defaultPbxAddress(cfg, facts.primaryIpv4())),
   });
-  const services: Service[] = [];
+  // HA first: it stops last, so a graceful stop releases the resource after PnP/DHCP are down.
+  const services: Service[] = [ha.service];
+  // Fetch security: one guard for HTTP (auth, tokens, phonebooks) whose TFTP face refuses files
+  // with secrets while auth applies; one fetch log for both.
+  const authCfg = cfg.http.auth ?? defaultFetchAuthConfig();
+  const fetchLog = createFetchLog(authCfg.logSize);
+  const guard = createFetchGuard({ db, config: authCfg, multiTenant: cfg.provisioning.multiTenant, source: prov.source, log, fetchLog });
 
   if (cfg.tftp.enabled) {
-    const tftp = createTftpServer({ config: cfg.tftp, source: prov.source, log: log.child({ mod: 'tftp' }) });
+    const tftp = createTftpServer({ config: cfg.tftp, source: guard.tftpSource(), log: log.child({ mod: 'tftp' }) });
     let bound: { address: string; port: number } | undefined;
     services.push({
       name: 'tftp',
@@ -49,7 +67,7 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
   }
 
   if (cfg.http.enabled) {
-    const http = createHttpServer({ config: cfg.http, httpPath: cfg.provisioning.httpPath, source: prov.source, log });
+    const http = createHttpServer({ config: cfg.http, httpPath: cfg.provisioning.httpPath, source: prov.source, log, guard });
     let bound: { port: number; httpsPort?: number } | undefined;
     services.push({
       name: 'http',
@@ -87,16 +105,25 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
     services.push({ name: 'dhcp', start: async () => {}, stop: async () => {}, status: () => ({ enabled: false }) });
   }
 
-  // Sections whose servers are later issues: reported honestly, never pretended.
-  for (const name of ['ha'] as const) {
-    if (services.some((s) => s.name === name)) continue;
-    services.push({
-      name, start: async () => {}, stop: async () => {},
-      status: () => ({ enabled: cfg[name].enabled, state: 'not built in this version' }),
-    });
-  }
+  // Redirection services: the registration worker, and the Falconieri-compatible API when enabled.
+  const rps = createRps({
+    config: cfg.rps, db, log, stateDir: cfg.state.dir,
+    defaultUrl: rpsDefaultUrl(baseUrls(cfg, defaultPbxAddress(cfg, facts.primaryIpv4())).http, cfg.provisioning.multiTenant),
+    isActive: () => cluster.isActive(),
+  });
+  services.push(...rps.services);
 
-  return { services, methods: { ...provisioningMethods(prov), ...pnpMethods(db), ...adoptMethods(prov.service, (mac) => seenRepo(db).get(mac)), ...dhcpMethods(db, () => dhcp) } };
+  const lastFetch = (mac: string) => fetchLog.recent({ mac, outcome: 'served', limit: 1 })[0];
+  const securityMethods = {
+    ...fetchMethods({ db, config: authCfg, multiTenant: cfg.provisioning.multiTenant, fetchLog, guard: cfg.http.enabled ? guard : undefined, httpBase: () => baseUrls(cfg, defaultPbxAddress(cfg, facts.primaryIpv4())).http }),
+    ...phonebookMethods({ db, multiTenant: cfg.provisioning.multiTenant }),
+    ...resyncMethods({ db, lastFetch }),
+  };
+  // HA pairing (SSH) and replication of config and leases (cluster/sync/wiring.ts). The guard
+  // refuses config edits on the paired member, naming the coordinator, and kicks replication.
+  const pairSync = createPairSync({ cfg, db, log, facts, leases: dhcp ? dhcpLeaseSource(dhcp) : undefined });
+  services.push(...pairSync.services);
+  return { services, methods: pairSync.guard({ ...provisioningMethods(prov), ...pnpMethods(db), ...adoptMethods(prov.service, (mac) => seenRepo(db).get(mac)), ...dhcpMethods(db, () => dhcp), ...securityMethods, ...rps.methods, ...ha.methods, ...pairSync.methods }) };
 };
 
 /** The URLs phones are given: the PBX address, with the port when it is not the default. */

@@ -1,5 +1,5 @@
 // Every benchmark, one after the other (they share the CPU and the lab, so never in parallel):
-// `npm run bench [-- --tiny] [-- --only tftp,pnp]`. Each prints its own table and ratios
+// `npm run bench [-- --tiny] [-- --only tftp,pnp]`; other flags go to each benchmark. Each prints its own table and ratios
 // against the reference tool measured in the same run; this prints which ones failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,8 @@ const ALL = ['tftp', 'pnp', 'dhcp', 'ha'];
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : ALL;
-const passOn = args.filter((a, i) => a === '--tiny' || (i > 0 && args[i - 1] !== '--only' && a !== '--only' && !ALL.includes(a) && a.startsWith('--')));
+// Everything but `--only LIST` goes to each benchmark (--tiny, --runs 5, ...).
+const passOn = onlyAt < 0 ? args : args.filter((_, i) => i !== onlyAt && i !== onlyAt + 1);
 const unknown = only.filter((n) => !ALL.includes(n));
 if (unknown.length) {
   console.error(`bench: unknown benchmark ${unknown.join(', ')} (have: ${ALL.join(', ')})`);

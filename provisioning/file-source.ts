@@ -23,7 +23,8 @@ export type NotServedReason =
   | 'disabled-device'
   | 'no-account'
   | 'no-template'
-  | 'render-error';
+  | 'render-error'
+  | 'auth-required';    // a file carrying secrets asked on a path without authentication (net/http/auth-gate.ts)
 
 export type FileBody =
   | { kind: 'buffer'; data: Buffer }
@@ -42,6 +43,8 @@ export interface ServedFile {
   origin: { kind: 'device'; mac: string; rule: string; tenant?: string } | { kind: 'common'; rule: string; tenant?: string } | { kind: 'asset' };
   /** Placeholders that had no value and were rendered empty (logged as a warning). */
   warnings: string[];
+  /** The file carries secrets (SIP or phone passwords, secret custom placeholders): never served unauthenticated when fetch auth applies. */
+  sensitive?: boolean;
 }
 
 export interface NotServed {

@@ -21,6 +21,7 @@ ip:iproute2
 tshark:tshark
 socat:socat
 sshd:openssh-server
+fail2ban-regex:fail2ban
 ssh:openssh-client
 "
 missing=""

@@ -19,8 +19,14 @@ export interface Section {
   readonly kind: 'section';
   readonly doc: string;
   readonly fields: Readonly<Record<string, Field | Section>>;
+  /**
+   * Rules that span this section's keys, run by the loader after every field has passed
+   * (`value` is the validated section, `root` the whole config). Throws a ConfigError.
+   */
+  readonly check?: (value: any, root: any) => void;
 }
 
 export const f = (type: FieldType, def: unknown, doc: string, extra: Partial<Field> = {}): Field =>
   ({ kind: 'field', type, default: def, doc, ...extra });
-export const section = (doc: string, fields: Record<string, Field | Section>): Section => ({ kind: 'section', doc, fields });
+export const section = (doc: string, fields: Record<string, Field | Section>, check?: Section['check']): Section =>
+  (check ? { kind: 'section', doc, fields, check } : { kind: 'section', doc, fields });

@@ -52,7 +52,16 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const cfg = out as unknown as Config;
   cfg.state.dir = resolve(opts.cwd ?? process.cwd(), cfg.state.dir);
   crossCheck(cfg);
+  runSectionChecks(SCHEMA, out, out);
   return cfg;
+}
+
+/** Each section's own cross-key rules (Section.check), depth first. */
+function runSectionChecks(s: Section, value: Json, root: Json): void {
+  for (const [name, node] of Object.entries(s.fields)) {
+    if (node.kind === 'section') runSectionChecks(node, value[name] as Json, root);
+  }
+  s.check?.(value, root);
 }
 
 /** Rules that span keys. */

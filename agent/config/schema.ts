@@ -4,6 +4,9 @@
 import { f, section, type Field, type Section } from './field.ts';
 import { pnpSection } from '../../net/sip/config-schema.ts';
 import { dhcpSection } from '../../net/dhcp/config-schema.ts';
+import { haSection } from '../../cluster/config-schema.ts';
+import { fetchAuthSection } from '../../net/http/auth-config.ts';
+import { rpsSection } from '../../provisioning/rps/config-schema.ts';
 
 export type { Field, FieldType, Section } from './field.ts';
 
@@ -57,12 +60,12 @@ export const SCHEMA: Section = section('pbx-agent configuration', {
     httpsPort: f('port', 443, 'TCP port for HTTPS.'),
     certFile: f('string', '', 'PEM certificate (chain) for HTTPS.', { emptyOk: true }),
     keyFile: f('string', '', 'PEM private key for HTTPS.', { emptyOk: true }),
+    auth: fetchAuthSection,
   }),
   pnp: pnpSection,
   dhcp: dhcpSection,
-  ha: section('Active/passive high availability', {
-    enabled: f('bool', false, 'Run the HA cluster state machine.'),
-  }),
+  ha: haSection,
+  rps: rpsSection,
 });
 
 /** Walks the schema, yielding dotted keys and their fields (for docs, env, defaults). */

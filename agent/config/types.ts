@@ -1,5 +1,8 @@
 import type { PnpConfig } from '../../net/sip/config-schema.ts';
 import type { DhcpConfig } from '../../net/dhcp/config-schema.ts';
+import type { HaConfig } from '../../cluster/config-schema.ts';
+import type { FetchAuthConfig } from '../../net/http/auth-config.ts';
+import type { RpsConfig } from '../../provisioning/rps/config-schema.ts';
 
 // The typed config the rest of the code receives. Mirrors SCHEMA (a unit test keeps them in step).
 
@@ -20,8 +23,11 @@ export interface Config {
   http: {
     enabled: boolean; address: string; port: number; httpsEnabled: boolean; httpsPort: number;
     certFile: string; keyFile: string;
+    /** Fetch security (net/http/auth-config.ts). Optional so test configs built by hand may leave it out (= defaults). */
+    auth?: FetchAuthConfig;
   };
   pnp: PnpConfig;
   dhcp: DhcpConfig;
-  ha: { enabled: boolean };
+  ha: HaConfig;
+  rps: RpsConfig;
 }

@@ -13,6 +13,7 @@ import type { Config } from '../../agent/config/types.ts';
 import { ConfigError, InvalidArgumentError, UnavailableError } from '../../agent/errors.ts';
 import type { Logger } from '../../agent/log.ts';
 import type { FileSource, ServedFile, Transport } from '../../provisioning/file-source.ts';
+import { shownPath, type FetchGuard } from './auth-gate.ts';
 import { httpDate, isNotModified, quoteEtag } from './conditional.ts';
 import { DEFAULT_MAX_PATH_LENGTH, parseRequestPath } from './request-path.ts';
 
@@ -51,6 +52,8 @@ export interface HttpServerOptions {
   log: Logger;
   /** Transport limits; the defaults suit a LAN of phones. */
   limits?: Partial<HttpLimits>;
+  /** Fetch security (auth-gate.ts): authentication, tokens, phonebooks, the fetch log. Absent: every file is open. */
+  guard?: FetchGuard;
 }
 
 export interface HttpStats {
@@ -61,6 +64,8 @@ export interface HttpStats {
   notFound: number;
   badRequest: number;
   methodNotAllowed: number;
+  /** 401/403/429 from the fetch guard (and its 404s for tokens and phonebooks). */
+  refused: number;
   /** 500 responses and failed streams. */
   errors: number;
   /** Body bytes handed to sockets. */
@@ -85,7 +90,10 @@ const ALLOW = 'GET, HEAD';
 const MAX_UA_LENGTH = 256;
 const PLAIN: Record<number, string> = {
   400: 'Bad Request\n',
+  401: 'Unauthorized\n',
+  403: 'Forbidden\n',
   404: 'Not Found\n',
+  429: 'Too Many Requests\n',
   405: 'Method Not Allowed\n',
   500: 'Internal Server Error\n',
 };
@@ -95,7 +103,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const limits = validate(opts);
   const log = opts.log.child({ mod: 'http' });
   const stats: HttpStats = {
-    requests: 0, served: 0, notModified: 0, notFound: 0, badRequest: 0, methodNotAllowed: 0,
+    requests: 0, served: 0, notModified: 0, notFound: 0, badRequest: 0, methodNotAllowed: 0, refused: 0,
     errors: 0, bytesSent: 0, connections: 0,
   };
   const listeners: http.Server[] = [];
@@ -163,12 +171,28 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       log.info({ reason, detail: parsed.detail, path: clip(target), ip, userAgent: ua, transport }, 'http: not served');
       return sendPlain(res, parsed.status);
     }
-    const path = parsed.path;
+    // A token path is logged with the token cut to its first characters (auth-gate.ts).
+    const path = opts.guard ? shownPath(parsed.path) : parsed.path;
     const client = { ip, port: req.socket.remotePort ?? 0, ...(ua === undefined ? {} : { userAgent: ua }) };
 
     let result;
     try {
-      result = await source.get({ path, transport, client });
+      if (opts.guard) {
+        const g = await opts.guard.fetch({
+          method: req.method, target, path: parsed.path, transport: transport === 'https' ? 'https' : 'http', ip, port: client.port,
+          ...(ua === undefined ? {} : { userAgent: ua }),
+          ...(req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization }),
+        });
+        if (g.kind === 'refuse') {
+          // The guard logged why, once; the phone learns only the status.
+          stats.refused++;
+          for (const [name, value] of Object.entries(g.headers)) res.setHeader(name, value);
+          return sendPlain(res, g.status);
+        }
+        result = g.result;
+      } else {
+        result = await source.get({ path, transport, client });
+      }
     } catch (e) {
       stats.errors++;
       log.error({ err: errText(e), path, ip, userAgent: ua, transport }, 'http: file source failed');

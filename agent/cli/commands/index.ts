@@ -5,10 +5,16 @@ import { auditCommands } from './audit.ts';
 import { brandCommands } from './brand.ts';
 import { deviceCommands } from './device.ts';
 import { dhcpCommands } from './dhcp.ts';
+import { fetchCommands } from './fetch.ts';
+import { haCommands } from './ha.ts';
+import { haPairCommands } from './ha-pair.ts';
 import { modelCommands } from './model.ts';
+import { phonebookCommands } from './phonebook.ts';
 import { placeholderCommands } from './placeholder.ts';
 import { pnpCommands } from './pnp.ts';
 import { provisioningCommands } from './provisioning.ts';
+import { resyncCommands } from './resync.ts';
+import { rpsCommands } from './rps.ts';
 import { ruleCommands } from './rule.ts';
 import { statusCommands } from './status.ts';
 import { templateCommands } from './template.ts';
@@ -17,6 +23,7 @@ import { tenantCommands } from './tenant.ts';
 export const COMMANDS: Command[] = [
   ...statusCommands,
   ...deviceCommands,
+  ...resyncCommands,
   ...accountCommands,
   ...templateCommands,
   ...modelCommands,
@@ -25,7 +32,12 @@ export const COMMANDS: Command[] = [
   ...placeholderCommands,
   ...tenantCommands,
   ...provisioningCommands,
+  ...fetchCommands,
+  ...phonebookCommands,
   ...pnpCommands,
   ...dhcpCommands,
+  ...haCommands,
+  ...haPairCommands,
+  ...rpsCommands,
   ...auditCommands,
 ];

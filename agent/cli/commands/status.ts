@@ -4,6 +4,7 @@ import type { PoolUsage } from '../../../net/dhcp/leases.ts';
 import type { Command } from '../command.ts';
 import { keyValues, table } from '../format.ts';
 import { poolsTable } from './dhcp.ts';
+import { haStatusText } from './ha.ts';
 
 type Obj = Record<string, unknown>;
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -28,6 +29,10 @@ function summary(name: string, s: Obj): string {
       const size = pools.reduce((a, p) => a + p.size, 0);
       return `${used}/${size} addresses in use${s.otherServerWarning ? ', WARNING: another DHCP server answers on this segment' : ''}${s.active === false ? ' (standby: not serving)' : ''}`;
     }
+    case 'ha': {
+      const peer = ((s.nodes as Obj | undefined)?.peer ?? {}) as Obj;
+      return `resource ${String((s.resource as Obj | undefined)?.holder ?? '-')}, peer ${String(peer.liveness ?? '-')}`;
+    }
     default: return typeof s.summary === 'string' ? s.summary : '';
   }
 }
@@ -49,7 +54,7 @@ function render(r: Obj): string {
   const pools = services.dhcp?.pools;
   if (Array.isArray(pools) && pools.length) out += '\nDHCP pools:\n' + poolsTable(pools as PoolUsage[]);
   const ha = services.ha;
-  if (ha && ha.enabled !== false && ha.state !== 'not built in this version') out += '\nHA cluster:\n' + keyValues(ha, '  ');
+  if (ha && ha.configured !== false && ha.state !== 'not built in this version') out += '\n' + haStatusText(ha);
   return out;
 }
 

@@ -1,0 +1,12 @@
+// mulberry32: a tiny seeded PRNG for picking faults (HA random test, soak). Seeded so that a
+// failing run is replayed from its seed; Math.random would make a failure a one-off.
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
