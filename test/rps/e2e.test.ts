@@ -116,6 +116,10 @@ describe('pbxctl rps against the real daemon', () => {
     const st = await until(async () => { const s = await json(['rps', 'status', '805ec0aabbcc']); return s.provisioned ? s : undefined; });
     assert.equal(st.pin, ymcs.devices.get('805ec0aabbcc')!.pin);
     assert.match((await ctl(['rps', 'status', '805ec0aabbcc'])).stdout, /PIN: +\d{6}/);
+    // The device itself shows the outcome, as the seed's device page does.
+    const dev = (await ctl(['device', 'show', '805ec0aabbcc'])).stdout;
+    assert.match(dev, /provisioned on redirection server: +yes/);
+    assert.match(dev, new RegExp(`YMCS PIN: +${st.pin}`));
   });
 
   test('a vendor refusal shows its Falconieri code; retry sends again', async () => {

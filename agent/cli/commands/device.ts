@@ -1,6 +1,7 @@
 // pbxctl device ...: the phones the node provisions, by MAC (methods device.*).
 import type { AccountView, DeviceView } from '../../../provisioning/service.ts';
 import type { DevicePreview } from '../../../provisioning/resolver.ts';
+import type { LinkView } from '../../../provisioning/rps/service.ts';
 import type { CliIo, Command, OptionSpec } from '../command.ts';
 import { cell, keyValues, table } from '../format.ts';
 import { EXIT_OK } from '../run.ts';
@@ -147,8 +148,23 @@ export const deviceCommands: Command[] = [
     positionals: [MAC],
     options: [SHOW_SECRETS],
     examples: ['pbxctl device show 00:15:65:AA:BB:CC', 'pbxctl device show 001565aabbcc --show-secrets'],
-    method: 'device.show',
-    render: showDevice,
+    // The redirection-server outcome lives with RPS (node-local, not replicated): asked
+    // separately, and a device never linked to a redirection server simply has no such line.
+    run: async ({ client, io, params }) => {
+      const d = await client.call<DeviceView>('device.show', params);
+      const rps = await client.call<LinkView>('rps.status', { mac: d.mac }).catch(() => undefined);
+      if (io.json) { io.out(JSON.stringify(rps ? { ...d, redirection: rps } : d, null, 2) + '\n'); return EXIT_OK; }
+      showDevice(d, io);
+      if (rps) {
+        io.out(keyValues({
+          'redirection server': `${rps.server} (${rps.provider})`,
+          'provisioned on redirection server': rps.provisioned ? 'yes' : `no${rps.state === 'pending' ? ' (pending)' : ''}`,
+          ...(rps.error ? { 'redirection error': `${rps.error}${rps.message ? `: ${rps.message}` : ''}` } : {}),
+          ...(rps.pin ? { 'YMCS PIN': rps.pin } : {}),
+        }));
+      }
+      return EXIT_OK;
+    },
   },
   {
     path: ['device', 'edit'],
