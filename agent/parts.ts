@@ -26,24 +26,18 @@ import type { PartsFactory } from './daemon.ts';
 import type { Db } from './store/db.ts';
 import { bindError, type Service } from './service.ts';
 
-/**
- * What PnP and DHCP ask the cluster: answer only while this node holds the resource, and
- * which address to hand out. Standalone: always active, no resource IP. When ha.enabled the
- * HA service replaces it (both servers call through this object on every packet).
- */
-export interface ClusterHandle {
-  isActive(): boolean;
-  resourceIp(): string | undefined;
-}
-
 export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
   // HA (cluster/ha-wiring.ts): the HA service when the ha section is configured, else standalone.
   const ha = buildHa({ cfg, db, log, facts });
-  const cluster: ClusterHandle = ha.cluster;
+  // What PnP and DHCP ask on every packet (cluster/ha-service.ts ClusterHandle): answer only while
+  // this node holds the resource, and which address to hand out. Standalone: always active, no resource IP.
+  const cluster = ha.cluster;
+  // The URLs phones are given; with HA they name the resource IP, else this node's address.
+  const phoneUrls = () => baseUrls(cfg, defaultPbxAddress(cfg, facts.primaryIpv4()));
   const prov = createProvisioning({
     // With HA, phones are given the resource IP (cluster/sync/wiring.ts): both nodes render the same files.
     db, config: { pbx: pbxWithHaAddress(cfg, facts.primaryIpv4()), provisioning: cfg.provisioning }, assetsDir: assetsDir(cfg),
-    facts, log: log.child({ mod: 'provisioning' }), urls: baseUrls(cfg, defaultPbxAddress(cfg, facts.primaryIpv4())),
+    facts, log: log.child({ mod: 'provisioning' }), urls: phoneUrls(),
   });
   // HA first: it stops last, so a graceful stop releases the resource after PnP/DHCP are down.
   const services: Service[] = [ha.service];
@@ -84,8 +78,7 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
     });
   }
 
-  // PnP first among the phone-facing servers: a phone that boots asks it before anything else.
-  // Services not enabled still report, so `pbxctl status` says "disabled" rather than nothing.
+  // PnP is always a service, enabled or not, so `pbxctl status` says "disabled" rather than nothing.
   services.push(createPnpService({
     config: { ...cfg.pnp, urlPort: pnpUrlPort(cfg), urlPath: cfg.pnp.urlPath || (cfg.pnp.scheme === 'tftp' ? '/' : cfg.provisioning.httpPath) },
     multiTenant: cfg.provisioning.multiTenant, db, log: log.child({ mod: 'pnp' }), facts,
@@ -108,14 +101,14 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
   // Redirection services: the registration worker, and the Falconieri-compatible API when enabled.
   const rps = createRps({
     config: cfg.rps, db, log, stateDir: cfg.state.dir,
-    defaultUrl: rpsDefaultUrl(baseUrls(cfg, defaultPbxAddress(cfg, facts.primaryIpv4())).http, cfg.provisioning.multiTenant),
+    defaultUrl: rpsDefaultUrl(phoneUrls().http, cfg.provisioning.multiTenant),
     isActive: () => cluster.isActive(),
   });
   services.push(...rps.services);
 
   const lastFetch = (mac: string) => fetchLog.recent({ mac, outcome: 'served', limit: 1 })[0];
   const securityMethods = {
-    ...fetchMethods({ db, config: authCfg, multiTenant: cfg.provisioning.multiTenant, fetchLog, guard: cfg.http.enabled ? guard : undefined, httpBase: () => baseUrls(cfg, defaultPbxAddress(cfg, facts.primaryIpv4())).http }),
+    ...fetchMethods({ db, config: authCfg, multiTenant: cfg.provisioning.multiTenant, fetchLog, guard: cfg.http.enabled ? guard : undefined, httpBase: () => phoneUrls().http }),
     ...phonebookMethods({ db, multiTenant: cfg.provisioning.multiTenant }),
     ...resyncMethods({ db, lastFetch }),
   };

@@ -6,7 +6,7 @@
 // fields (dead above twice the interval, ...) are checkHaConfig below, run by the loader after every
 // field has passed, so each message names the keys, the values and what is allowed.
 import { isIPv4 } from 'node:net';
-import { f, section } from '../agent/config/field.ts';
+import { f, section, sectionDefaults } from '../agent/config/field.ts';
 import { ConfigError } from '../agent/errors.ts';
 
 export const haSection = section('Active/passive high availability (two nodes, one floating resource IP)', {
@@ -190,9 +190,5 @@ export function checkHaConfig(ha: HaConfig, nodeSerial = ''): void {
 
 /** The section's defaults as a HaConfig (tests and the simulator start from these). */
 export function haDefaults(): HaConfig {
-  const out: Record<string, unknown> = {};
-  for (const [name, node] of Object.entries(haSection.fields)) {
-    if (node.kind === 'field') out[name] = Array.isArray(node.default) ? [...node.default] : node.default;
-  }
-  return out as unknown as HaConfig;
+  return sectionDefaults<HaConfig>(haSection);
 }

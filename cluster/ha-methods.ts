@@ -9,13 +9,7 @@ import { ConflictError, InvalidArgumentError, UnavailableError } from '../agent/
 import type { Db } from '../agent/store/db.ts';
 import type { AdminOutcome, HaService } from './ha-service.ts';
 import { HaStore } from './ha-store.ts';
-
-/** Unknown params are refused, so a typo (or a pbxctl from another version) is not silently ignored. */
-function only(p: Record<string, unknown>, keys: readonly string[]): void {
-  for (const k of Object.keys(p)) {
-    if (!keys.includes(k)) throw new InvalidArgumentError(k, `is not a parameter of this method (known: ${keys.join(', ') || 'none'})`);
-  }
-}
+import { allowParams } from '../agent/control/params.ts';
 
 const NOT_CONFIGURED = 'HA is not configured on this node: set ha.interface, ha.localIp, ha.remoteIp and ha.resourceIp in the config file and restart pbx-agent';
 
@@ -33,19 +27,19 @@ export function haMethods(db: Db, service: HaService | undefined, placeholderSta
 
   return {
     'ha.status': (p) => {
-      only(p, []);
+      allowParams(p, []);
       return service ? service.status() : placeholderStatus();
     },
 
     'ha.switchover': async (p, ctx) => {
-      only(p, []);
+      allowParams(p, []);
       const r = refuse(await need().admin({ action: 'switchover' }));
       withAudit(db, ctx.actor, (audit) => audit({ action: 'switchover', objectType: 'ha', objectId: serial(), description: `switch of the active node: ${r.message}` }));
       return r;
     },
 
     'ha.takeover': async (p, ctx) => {
-      only(p, ['confirm']);
+      allowParams(p, ['confirm']);
       const confirm = optionalBool(p, 'confirm');
       if (confirm !== true) {
         throw new InvalidArgumentError('confirm', 'a forced takeover puts the resource on this node even if the peer still holds it; confirm the peer is really down (powered off or cut off) with confirm: true (pbxctl ha takeover --peer-is-down)');
@@ -61,7 +55,7 @@ export function haMethods(db: Db, service: HaService | undefined, placeholderSta
     },
 
     'ha.enable': async (p, ctx) => {
-      only(p, ['coordinator']);
+      allowParams(p, ['coordinator']);
       const coordinator = optionalBool(p, 'coordinator');
       const r = refuse(await need().admin({ action: 'enable' }, coordinator));
       withAudit(db, ctx.actor, (audit) => {
@@ -72,7 +66,7 @@ export function haMethods(db: Db, service: HaService | undefined, placeholderSta
     },
 
     'ha.disable': async (p, ctx) => {
-      only(p, []);
+      allowParams(p, []);
       const r = refuse(await need().admin({ action: 'disable' }));
       withAudit(db, ctx.actor, (audit) => {
         store.setAdminEnabled(false, null, Date.now());

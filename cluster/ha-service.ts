@@ -23,7 +23,7 @@ import { MIN_KEY_LENGTH } from './heartbeat/auth.ts';
 import { FLAG } from './heartbeat/codec.ts';
 import { fromPacket, toOutgoing } from './heartbeat/message.ts';
 import { HeartbeatTransport, type PathSpec } from './heartbeat/transport.ts';
-import { HaStore } from './ha-store.ts';
+import { HaStore, type PairingRow } from './ha-store.ts';
 import { buildStatus } from './ha-status.ts';
 import { PingGroup } from './ping/group.ts';
 import { FloatingIp } from './resource/ip.ts';
@@ -58,6 +58,11 @@ export interface HaServiceOptions {
   peerPort?: number;
   /** Install the SIGUSR2 "stop for restart" handler (the daemon: yes; tests: no). */
   signals?: boolean;
+}
+
+/** The stored cluster key when this node is paired with one heartbeats can use, else undefined. */
+function pairedKey(p: PairingRow): Buffer | undefined {
+  return p.paired && p.key && p.key.length >= MIN_KEY_LENGTH ? p.key : undefined;
 }
 
 export interface AdminOutcome { ok: boolean; message: string }
@@ -160,12 +165,13 @@ export class HaService implements Service, ClusterHandle {
     const generation = this.#store.bumpGeneration(this.#wall());
     const pairing = this.#store.pairing();
     this.#configVersion = pairing.configVersion;
-    this.#paired = pairing.paired && (pairing.key?.length ?? 0) >= MIN_KEY_LENGTH;
+    const key = pairedKey(pairing);
+    this.#paired = key !== undefined;
     this.#peerSerial = pairing.peerSerial || ha.peerSerial;
     const resourcePresent = await this.#presentOr(false);
     this.#links.lan = this.#carrier(ha.interface);
     if (ha.syncInterface) this.#links.sync = this.#carrier(ha.syncInterface);
-    if (this.#paired) await this.#startTransport(pairing.key!, generation, rt.peerGeneration);
+    if (key) await this.#startTransport(key, generation, rt.peerGeneration);
     const cfg = coreConfig(ha, this.#o.nodeSerial, this.#peerSerial);
     const r = initialState(cfg, { generation, enabled, paired: this.#paired, resourcePresent, linkUp: this.#links.lan }, this.#now());
     this.#core = r.state;
@@ -225,10 +231,10 @@ export class HaService implements Service, ClusterHandle {
     let a: AdminAction;
     if (action.action === 'enable') {
       this.#neverEnabled = false;
-      const pairing = this.#store.pairing();
-      this.#paired = pairing.paired && (pairing.key?.length ?? 0) >= MIN_KEY_LENGTH;
+      const key = pairedKey(this.#store.pairing());
+      this.#paired = key !== undefined;
       if (coordinator !== undefined) this.#coordinator = coordinator;
-      if (this.#paired && !this.#transport) await this.#startTransport(pairing.key!, this.#core.generation, this.#store.runtime().peerGeneration);
+      if (key && !this.#transport) await this.#startTransport(key, this.#core.generation, this.#store.runtime().peerGeneration);
       a = { action: 'enable', paired: this.#paired, resourcePresent: await this.#presentOr(this.#core.holds), linkUp: this.#carrier(this.#o.ha.interface) };
     } else a = action;
     const requestId = `admin-${++this.#requests}`;
@@ -427,22 +433,22 @@ export class HaService implements Service, ClusterHandle {
   async #checkPairing(): Promise<void> {
     const p = this.#store.pairing();
     this.#configVersion = p.configVersion;
-    const paired = p.paired && (p.key?.length ?? 0) >= MIN_KEY_LENGTH;
+    const key = pairedKey(p);
     const core = this.#core;
     if (!core) return;
-    if (paired && (!this.#paired || !this.#key?.equals(p.key!))) {
+    if (key && (!this.#paired || !this.#key?.equals(key))) {
       this.#paired = true;
       this.#peerSerial = p.peerSerial || this.#o.ha.peerSerial;
       this.#core = { ...core, cfg: coreConfig(this.#o.ha, this.#o.nodeSerial, this.#peerSerial) };
       this.#log.info({ peerSerial: this.#peerSerial }, 'cluster key found: heartbeats start');
       try {
-        await this.#startTransport(p.key!, core.generation, this.#store.runtime().peerGeneration);
+        await this.#startTransport(key, core.generation, this.#store.runtime().peerGeneration);
       } catch (err) {
         this.#log.error({ err: (err as Error).message }, 'heartbeats cannot start');
         return;
       }
       this.#feed({ kind: 'paired' });
-    } else if (!paired && this.#paired) {
+    } else if (!key && this.#paired) {
       this.#paired = false;
       this.#log.warn('the cluster key is gone (unpaired): heartbeats stop');
       // The core answers an unpair at once and says "unpaired" to the peer one last time (with

@@ -4,6 +4,7 @@
 import type { MethodTable } from '../agent/control/registry.ts';
 import { optionalBool, optionalString } from '../agent/control/params.ts';
 import { InvalidArgumentError, NotFoundError } from '../agent/errors.ts';
+import { parseMac } from './mac.ts';
 import type { ModelView } from './service/catalog.ts';
 import type { DeviceView } from './service/devices.ts';
 import type { ProvisioningService } from './service.ts';
@@ -31,9 +32,9 @@ export function adoptMethods(svc: ProvisioningService, seenPhone: (mac: string) 
     'pnp.adopt': (p, { actor }): DeviceView => {
       const mac = optionalString(p, 'mac');
       if (!mac) throw new InvalidArgumentError('mac', 'is required: the MAC of a phone listed by pbxctl pnp list');
-      const canon = mac.replace(/[:.-]/g, '').toLowerCase();
-      const seen = seenPhone(canon);
-      if (!seen) throw new NotFoundError('phone seen by PnP', mac);
+      const canon = parseMac(mac);
+      const seen = canon ? seenPhone(canon) : undefined;
+      if (!canon || !seen) throw new NotFoundError('phone seen by PnP', mac);
       let model = optionalString(p, 'model');
       if (!model) {
         const cands = guessModels(seen, svc.listModels());

@@ -3,19 +3,13 @@
 // params it does not know (a typo must not silently do nothing), and calls the service with the
 // caller as the audit actor. Secrets are masked in results unless `showSecrets: true`.
 import type { MethodTable } from '../agent/control/registry.ts';
-import { optionalBool, optionalInt, optionalString, requireString } from '../agent/control/params.ts';
+import { optionalBool, optionalInt, optionalString, requireString, allowParams as allow } from '../agent/control/params.ts';
 import { InvalidArgumentError } from '../agent/errors.ts';
 import type { Provisioning } from './resolver.ts';
 import type { Ref } from './service.ts';
 import type { TemplateFormat } from './types.ts';
 
 type P = Record<string, unknown>;
-
-function allow(p: P, keys: readonly string[]): void {
-  for (const k of Object.keys(p)) {
-    if (!keys.includes(k)) throw new InvalidArgumentError(k, `is not a parameter of this method (known: ${keys.join(', ') || 'none'})`);
-  }
-}
 
 /** An id (integer) or a name. */
 function optionalRef(p: P, name: string): Ref | undefined {

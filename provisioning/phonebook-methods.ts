@@ -1,6 +1,6 @@
 // Control methods of phonebooks (pbxctl phonebook ...). Params are untrusted JSON: read with the
 // param readers, unknown params refused, every change audited by the store.
-import { optionalString, requireString } from '../agent/control/params.ts';
+import { optionalString, requireString, allowParams as allow } from '../agent/control/params.ts';
 import type { MethodTable } from '../agent/control/registry.ts';
 import { InvalidArgumentError } from '../agent/errors.ts';
 import type { Db } from '../agent/store/db.ts';
@@ -9,12 +9,6 @@ import { createPhonebookStore } from './phonebook-store.ts';
 import { resolveTenant } from './service/common.ts';
 
 type P = Record<string, unknown>;
-
-function allow(p: P, keys: readonly string[]): void {
-  for (const k of Object.keys(p)) {
-    if (!keys.includes(k)) throw new InvalidArgumentError(k, `is not a parameter of this method (known: ${keys.join(', ') || 'none'})`);
-  }
-}
 
 function id(p: P, name = 'id'): number {
   const v = p[name];

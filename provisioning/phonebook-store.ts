@@ -59,29 +59,34 @@ function accessLabel(db: Db, a: AccessRow): string {
 }
 
 function viewOf(db: Db, b: BookRow): PhonebookView {
-  const n = (db.prepare('SELECT count(*) AS n FROM phonebook_entries WHERE phonebook_id = ?').get(b.id) as { n: number }).n;
   return {
-    id: b.id, tenant: b.tenant_uuid, name: b.name, entries: n,
+    id: b.id, tenant: b.tenant_uuid, name: b.name, entries: entryCount(db, b.id),
     access: accessOf(db, b.id).map((a) => ({ kind: a.kind, ref: a.ref, label: accessLabel(db, a) })),
     files: PHONEBOOK_FORMATS.map((f) => phonebookFileName(f, b.id)), createdAt: b.created_at, updatedAt: b.updated_at,
   };
 }
 
-/** Entries with their numbers, in insertion order (what the phone shows). */
-export function phonebookData(db: Db, b: { id: number; name: string }): PhonebookData {
-  const entries = db.prepare('SELECT * FROM phonebook_entries WHERE phonebook_id = ? ORDER BY name COLLATE NOCASE, id').all(b.id) as EntryRow[];
+function entryCount(db: Db, id: number): number {
+  return (db.prepare('SELECT count(*) AS n FROM phonebook_entries WHERE phonebook_id = ?').get(id) as { n: number }).n;
+}
+
+/** Entries with their numbers, by name (what the phone shows): two queries for the whole book. */
+function entriesOf(db: Db, id: number): EntryView[] {
+  const entries = db.prepare('SELECT * FROM phonebook_entries WHERE phonebook_id = ? ORDER BY name COLLATE NOCASE, id').all(id) as EntryRow[];
   const nums = db.prepare(`SELECT n.* FROM phonebook_numbers n JOIN phonebook_entries e ON e.id = n.entry_id
-    WHERE e.phonebook_id = ? ORDER BY n.entry_id, n.position`).all(b.id) as NumberRow[];
+    WHERE e.phonebook_id = ? ORDER BY n.entry_id, n.position`).all(id) as NumberRow[];
   const byEntry = new Map<number, NumberRow[]>();
   for (const n of nums) {
     const l = byEntry.get(n.entry_id) ?? [];
     l.push(n);
     byEntry.set(n.entry_id, l);
   }
-  return {
-    id: b.id, name: b.name,
-    entries: entries.map((e) => ({ name: e.name, numbers: (byEntry.get(e.id) ?? []).map((n) => ({ kind: n.kind, number: n.number })) })),
-  };
+  return entries.map((e) => ({ id: e.id, name: e.name, numbers: (byEntry.get(e.id) ?? []).map((n) => ({ kind: n.kind, number: n.number })) }));
+}
+
+/** The book as the renderer takes it. */
+export function phonebookData(db: Db, b: { id: number; name: string }): PhonebookData {
+  return { id: b.id, name: b.name, entries: entriesOf(db, b.id).map((e) => ({ name: e.name, numbers: e.numbers })) };
 }
 
 export interface Reader {
@@ -177,10 +182,7 @@ export function createPhonebookStore(ctx: ServiceContext): PhonebookStore {
       return rows.map((b) => viewOf(db, b));
     },
     show(id) {
-      const b = requireBook(db, id);
-      const entries = db.prepare('SELECT * FROM phonebook_entries WHERE phonebook_id = ? ORDER BY name COLLATE NOCASE, id').all(id) as EntryRow[];
-      const numbers = (entryId: number) => (db.prepare('SELECT kind, number FROM phonebook_numbers WHERE entry_id = ? ORDER BY position').all(entryId) as Array<{ kind: NumberKind; number: string }>);
-      return { ...viewOf(db, b), entries: entries.map((e) => ({ id: e.id, name: e.name, numbers: numbers(e.id) })) };
+      return { ...viewOf(db, requireBook(db, id)), entries: entriesOf(db, id) };
     },
     remove(actor, id) {
       return withAudit(db, actor, (audit) => {
@@ -202,8 +204,7 @@ export function createPhonebookStore(ctx: ServiceContext): PhonebookStore {
       });
       return withAudit(db, actor, (audit) => {
         const b = requireBook(db, id);
-        const n = (db.prepare('SELECT count(*) AS n FROM phonebook_entries WHERE phonebook_id = ?').get(id) as { n: number }).n;
-        if (n >= MAX_ENTRIES) throw new ConflictError(`phonebook ${id} already has ${MAX_ENTRIES} entries, the most a phone can be given`);
+        if (entryCount(db, id) >= MAX_ENTRIES) throw new ConflictError(`phonebook ${id} already has ${MAX_ENTRIES} entries, the most a phone can be given`);
         const entryId = Number(db.prepare('INSERT INTO phonebook_entries (phonebook_id, name, created_at) VALUES (?, ?, ?)').run(id, name, now().toISOString()).lastInsertRowid);
         const ins = db.prepare('INSERT INTO phonebook_numbers (entry_id, position, kind, number) VALUES (?, ?, ?, ?)');
         numbers.forEach((x, i) => ins.run(entryId, i, x.kind, x.number));

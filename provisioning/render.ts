@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../agent/config/types.ts';
 import type { Db } from '../agent/store/db.ts';
 import { contentTypeFor } from './names.ts';
-import { createContext } from './placeholders.ts';
+import { builtinPlaceholder, createContext } from './placeholders.ts';
 import { devicePlaceholders, globalPlaceholders } from './repo/devices.ts';
 import { parseTemplate, renderTemplate, type ParsedTemplate } from './template.ts';
 import type { AccountRow, DeviceRow, ModelInfo, ProvisioningFacts, RuleRow, TemplateRow } from './types.ts';
@@ -41,6 +41,8 @@ export interface RenderedFile {
   etag: string;
   lastModified: Date;
   warnings: string[];
+  /** The template puts a secret in the file (a secret built-in or custom placeholder): fetch auth never serves it unauthenticated. */
+  sensitive: boolean;
 }
 
 /** Remembers when each dynamic value (an interface address) last changed, for Last-Modified. */
@@ -66,7 +68,7 @@ const parsedCache = new Map<string, ParsedTemplate>();
 const PARSED_CACHE_MAX = 256;
 
 /** Parses a template body, reusing the last parse of the same text. */
-export function parseCached(body: string): ParsedTemplate {
+function parseCached(body: string): ParsedTemplate {
   let p = parsedCache.get(body);
   if (!p) {
     p = parseTemplate(body);
@@ -124,5 +126,6 @@ export function renderFile(env: RenderEnv, req: RenderRequest): RenderedFile {
     // HTTP dates have one-second resolution; round down so If-Modified-Since compares cleanly.
     lastModified: new Date(Math.floor(newest / 1000) * 1000),
     warnings: [...ctx.warnings, ...out.warnings],
+    sensitive: parsed.placeholders.some((p) => builtinPlaceholder(p.name)?.secret === true) || ctx.usedCustom.some((r) => r.secret === 1),
   };
 }

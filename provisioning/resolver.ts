@@ -16,10 +16,10 @@ import { findAsset } from './assets.ts';
 import type { FileRequest, FileResult, FileSource, NotServed, NotServedReason, ServedFile } from './file-source.ts';
 import { requireDeviceMac } from './mac.ts';
 import { contentTypeFor, parseRequestPath } from './names.ts';
-import { builtinPlaceholder, pbxAddress } from './placeholders.ts';
-import { createDynamicTracker, parseCached, renderFile, type RenderEnv, type RenderedFile } from './render.ts';
+import { pbxAddress } from './placeholders.ts';
+import { createDynamicTracker, renderFile, type RenderEnv, type RenderedFile } from './render.ts';
 import { listRules, modelById, templateById } from './repo/catalog.ts';
-import { accountById, deviceByMac, devicePlaceholders, globalPlaceholders, tenantByUuid } from './repo/devices.ts';
+import { accountById, deviceByMac, tenantByUuid } from './repo/devices.ts';
 import { buildFileName, matchAll } from './rules.ts';
 import { seedBuiltins } from './seed.ts';
 import { createService, type LastSeen, type ProvisioningService } from './service.ts';
@@ -103,25 +103,17 @@ export function createProvisioning(opts: ProvisioningOptions): Provisioning {
 
   const notServed = (reason: NotServedReason, detail: string): NotServed => ({ ok: false, reason, detail });
 
-  const served = (f: RenderedFile, origin: ServedFile['origin'], sensitive: boolean): ServedFile => ({
+  const served = (f: RenderedFile, origin: ServedFile['origin']): ServedFile => ({
     ok: true, body: { kind: 'buffer', data: f.data }, contentType: f.contentType, lastModified: f.lastModified,
-    etag: f.etag, origin, warnings: f.warnings, sensitive,
+    etag: f.etag, origin, warnings: f.warnings, sensitive: f.sensitive,
   });
-
-  /** Does the template put a secret in the file (decided by the placeholders it uses)? Fetch auth never serves those unauthenticated. */
-  const carriesSecrets = (template: TemplateRow, device?: DeviceRow): boolean => {
-    const names = new Set(parseCached(template.body).placeholders.map((p) => p.name));
-    for (const n of names) if (builtinPlaceholder(n)?.secret) return true;
-    const custom = [...globalPlaceholders(db), ...(device ? devicePlaceholders(db, device.id) : [])];
-    return custom.some((row) => row.secret === 1 && names.has(row.name));
-  };
 
   const render = (fileName: string, rule: RuleRow, template: TemplateRow, model: ModelInfo, tenant: string | null, device?: DeviceRow): FileResult => {
     try {
       const account = device?.account_id ? accountById(db, device.account_id) : undefined;
       const f = renderFile(env, { fileName, rule, template, model, tenant, ...(device ? { device } : {}), account, strict: false });
       const t = tenant ? { tenant } : {};
-      return served(f, device ? { kind: 'device', mac: device.mac, rule: rule.name, ...t } : { kind: 'common', rule: rule.name, ...t }, carriesSecrets(template, device));
+      return served(f, device ? { kind: 'device', mac: device.mac, rule: rule.name, ...t } : { kind: 'common', rule: rule.name, ...t });
     } catch (e) {
       opts.log?.warn({ err: e, file: fileName, template: template.name }, 'provisioning file failed to render');
       return notServed('render-error', `template '${template.name}' failed to render ${fileName}: ${(e as Error).message}`);

@@ -30,3 +30,15 @@ export const f = (type: FieldType, def: unknown, doc: string, extra: Partial<Fie
   ({ kind: 'field', type, default: def, doc, ...extra });
 export const section = (doc: string, fields: Record<string, Field | Section>, check?: Section['check']): Section =>
   (check ? { kind: 'section', doc, fields, check } : { kind: 'section', doc, fields });
+
+/**
+ * A section's defaults as a plain object (nested sections included, arrays copied), for tests
+ * and callers that build a config without the loader.
+ */
+export function sectionDefaults<T>(s: Section): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, node] of Object.entries(s.fields)) {
+    out[k] = node.kind === 'section' ? sectionDefaults(node) : Array.isArray(node.default) ? [...node.default] : node.default;
+  }
+  return out as T;
+}

@@ -51,30 +51,16 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   const cfg = out as unknown as Config;
   cfg.state.dir = resolve(opts.cwd ?? process.cwd(), cfg.state.dir);
-  crossCheck(cfg);
   runSectionChecks(SCHEMA, out, out);
   return cfg;
 }
 
-/** Each section's own cross-key rules (Section.check), depth first. */
+/** Rules that span keys: each section's own (Section.check), depth first. */
 function runSectionChecks(s: Section, value: Json, root: Json): void {
   for (const [name, node] of Object.entries(s.fields)) {
     if (node.kind === 'section') runSectionChecks(node, value[name] as Json, root);
   }
   s.check?.(value, root);
-}
-
-/** Rules that span keys. */
-function crossCheck(cfg: Config): void {
-  if (cfg.http.httpsEnabled && (!cfg.http.certFile || !cfg.http.keyFile)) {
-    throw new ConfigError('http.httpsEnabled', 'is true but http.certFile and http.keyFile are not both set; set them or turn HTTPS off');
-  }
-  if (cfg.http.enabled && cfg.http.httpsEnabled && cfg.http.port === cfg.http.httpsPort) {
-    throw new ConfigError('http.httpsPort', `is ${cfg.http.httpsPort}, the same as http.port; give HTTPS its own port`);
-  }
-  if (!cfg.provisioning.httpPath.startsWith('/') || cfg.provisioning.httpPath.endsWith('/')) {
-    throw new ConfigError('provisioning.httpPath', `'${cfg.provisioning.httpPath}' must start with '/' and not end with one, e.g. '/provisioning'`);
-  }
 }
 
 function checkUnknownKeys(obj: Json, s: Section, prefix: string): void {

@@ -1,7 +1,9 @@
 // The config schema: one tree that gives the defaults, the validation, the environment
 // overrides and the README's key table. A key exists only if it is declared here.
 
+import { ConfigError } from '../errors.ts';
 import { f, section, type Field, type Section } from './field.ts';
+import type { Config } from './types.ts';
 import { pnpSection } from '../../net/sip/config-schema.ts';
 import { dhcpSection } from '../../net/dhcp/config-schema.ts';
 import { haSection } from '../../cluster/config-schema.ts';
@@ -40,6 +42,10 @@ export const SCHEMA: Section = section('pbx-agent configuration', {
     multiTenant: f('bool', false, 'Multi-tenant mode: files are served under <tenant_uuid>/ (TFTP) and /provisioning/<tenant_uuid>/ (HTTP). SIP PnP is refused in this mode.'),
     assetsDir: f('string', '', 'Folder of static assets (firmware, wallpapers, ringtones) served as-is. Empty: <state.dir>/assets.', { emptyOk: true }),
     httpPath: f('string', '/provisioning', 'URL path under which HTTP(S) serves provisioning files.'),
+  }, (p: Config['provisioning']) => {
+    if (!p.httpPath.startsWith('/') || p.httpPath.endsWith('/')) {
+      throw new ConfigError('provisioning.httpPath', `'${p.httpPath}' must start with '/' and not end with one, e.g. '/provisioning'`);
+    }
   }),
   tftp: section('The TFTP server (read-only)', {
     enabled: f('bool', true, 'Serve provisioning files over TFTP.'),
@@ -61,6 +67,13 @@ export const SCHEMA: Section = section('pbx-agent configuration', {
     certFile: f('string', '', 'PEM certificate (chain) for HTTPS.', { emptyOk: true }),
     keyFile: f('string', '', 'PEM private key for HTTPS.', { emptyOk: true }),
     auth: fetchAuthSection,
+  }, (h: Config['http']) => {
+    if (h.httpsEnabled && (!h.certFile || !h.keyFile)) {
+      throw new ConfigError('http.httpsEnabled', 'is true but http.certFile and http.keyFile are not both set; set them or turn HTTPS off');
+    }
+    if (h.enabled && h.httpsEnabled && h.port === h.httpsPort) {
+      throw new ConfigError('http.httpsPort', `is ${h.httpsPort}, the same as http.port; give HTTPS its own port`);
+    }
   }),
   pnp: pnpSection,
   dhcp: dhcpSection,

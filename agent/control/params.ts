@@ -35,3 +35,10 @@ export function optionalInt(p: Record<string, unknown>, name: string, min: numbe
   }
   return n;
 }
+
+/** Refuses params a method does not know, naming the known ones: a typo never passes silently. */
+export function allowParams(p: Record<string, unknown>, keys: readonly string[]): void {
+  for (const k of Object.keys(p)) {
+    if (!keys.includes(k)) throw new InvalidArgumentError(k, `is not a parameter of this method (known: ${keys.join(', ') || 'none'})`);
+  }
+}

@@ -10,6 +10,7 @@
 // threshold.
 import { epochNow, startResponder, type ClientProbe, type HolderAudit, type Responder } from '../../test/ha/audit.ts';
 import type { HaLab, NodeName } from '../../test/ha/lab.ts';
+import { median } from './proc.ts';
 
 export type FailMode = 'crash' | 'graceful';
 
@@ -82,7 +83,5 @@ export interface Summary { n: number; min: number; median: number; max: number }
 
 export function summarize(xs: readonly number[]): Summary {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  const median = s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  return { n: s.length, min: s[0] ?? NaN, median, max: s.at(-1) ?? NaN };
+  return { n: s.length, min: s[0] ?? NaN, median: s.length === 0 ? NaN : median(s), max: s.at(-1) ?? NaN };
 }

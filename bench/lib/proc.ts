@@ -1,6 +1,5 @@
-// Process helpers for benchmarks: timed runs of external clients, CPU pinning, free ports.
+// Process helpers for benchmarks: timed runs of external clients, CPU pinning.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 
 /** Where processes run. 'same': server and client share CPU 0; 'split': server 0, client 1. */
@@ -46,18 +45,6 @@ export function timedRun(cmd: string, args: string[], timeoutMs: number): Promis
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, ms: performance.now() - t0, stdout, stderr });
-    });
-  });
-}
-
-/** A UDP port free right now on 127.0.0.1 (for servers that need a number up front). */
-export function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
     });
   });
 }

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tftpGet, TftpClientError } from '../../net/tftp/client.ts';
-import { freeUdpPort, pinned, stopChild } from './proc.ts';
+import { freePort } from '../../test/lab/ports.ts';
+import { pinned, stopChild } from './proc.ts';
 
 export interface RefServer { name: string; port: number; stop(): Promise<void> }
 
@@ -52,7 +53,7 @@ async function waitReady(port: number, name: string): Promise<void> {
 }
 
 async function startRef(name: string, cmd: string, args: (port: number) => string[], cpu: string | null): Promise<RefServer> {
-  const port = await freeUdpPort();
+  const port = await freePort({ proto: 'udp' });
   const [c, a] = pinned(cpu, cmd, args(port));
   const child = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

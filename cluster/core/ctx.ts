@@ -113,10 +113,6 @@ export function tie(s: CoreState): TieResult {
   return tieBreak(a, b, s.cfg.defaultActive);
 }
 
-export function weWin(s: CoreState): boolean {
-  return tie(s).winner === s.cfg.selfSerial;
-}
-
 export function nextId(s: CoreState): number {
   const id = ((s.generation & 0xffff) * 0x10000 + (s.nextMsgId & 0xffff)) >>> 0;
   s.nextMsgId = (s.nextMsgId + 1) & 0xffff || 1;

@@ -217,11 +217,3 @@ export function checkHandover(c: Ctx): void {
     cancel(c, `no answer from the peer within ${s.cfg.handoverTimeoutMs} ms (phase ${h.phase})`, true);
   }
 }
-
-/** While a switch is pending, the peer may not be judged by its `stable` flag alone. */
-export function peerInOurHandover(c: Ctx): boolean {
-  const h = c.s.handover;
-  const p = c.s.peer.last;
-  return !!h && !!p && p.msgId === h.id;
-}
-

@@ -11,6 +11,7 @@
 import { coreConfig } from './config.ts';
 import { initialState, nextDeadline, step } from './step.ts';
 import { haDefaults, type HaConfig } from '../config-schema.ts';
+import { rng } from '../../test/lib/rng.ts';
 import type { AdminAction, CoreConfig, CoreState, Effect, Input, LogLevel, PathName, Role } from './types.ts';
 
 export type NodeName = 'A' | 'B';
@@ -109,14 +110,7 @@ export class Sim {
     this.releaseMs = opts.releaseMs ?? 30;
     this.pingMs = opts.pingMs ?? 5;
     this.jitterMs = opts.jitterMs ?? 0;
-    let a = (opts.seed ?? 1) >>> 0;
-    this.rand = () => { // mulberry32
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    this.rand = rng(opts.seed ?? 1);
     const serials = opts.serials ?? { A: 'SN-A0001', B: 'SN-B0002' };
     const ha = { ...LAB_HA, ...opts.ha };
     const mk = (name: NodeName): SimNode => ({

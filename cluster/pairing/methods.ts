@@ -2,16 +2,11 @@
 // same transaction as the store write (cluster/pairing/store.ts); results never carry the
 // cluster key or the password.
 import type { MethodTable } from '../../agent/control/registry.ts';
-import { optionalString } from '../../agent/control/params.ts';
+import { allowParams, optionalString } from '../../agent/control/params.ts';
 import { InvalidArgumentError } from '../../agent/errors.ts';
 import type { ClusterLink } from './link.ts';
 
-export function allowParams(p: Record<string, unknown>, keys: readonly string[]): void {
-  for (const k of Object.keys(p)) {
-    if (!keys.includes(k)) throw new InvalidArgumentError(k, `is not a parameter of this method (known: ${keys.join(', ') || 'none'})`);
-  }
-}
-
+/** Unknown params are refused, so a typo (or a pbxctl from another version) is not silently ignored. */
 export function pairingMethods(link: ClusterLink, extraStatus?: () => Record<string, unknown>): MethodTable {
   return {
     'ha.pair': async (p, { actor }) => { allowParams(p, []); return { ...(await link.pair(actor)), ...(extraStatus?.() ?? {}) }; },

@@ -363,6 +363,6 @@ export function createPairingServer(o: PairingServerOptions): PairingServer {
 }
 
 /** "::ffff:10.0.0.2" (dual-stack socket) -> "10.0.0.2". */
-export function normaliseIp(ip: string): string {
+function normaliseIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

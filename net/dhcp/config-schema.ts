@@ -2,7 +2,7 @@
 // field; keep them in step. Structured values (pools, reservations, vendor rules) are strings in
 // string[] fields, parsed and checked once at service start (net/dhcp/config.ts), where a bad
 // entry is a ConfigError naming `dhcp.<key>[i]`.
-import { f, section } from '../../agent/config/field.ts';
+import { f, section, sectionDefaults } from '../../agent/config/field.ts';
 
 export const dhcpSection = section('DHCPv4 server with phone provisioning options (RFC 2131/2132)', {
   enabled: f('bool', false, 'Be the LAN\'s DHCP server. Off by default: a rogue DHCP server breaks a LAN.'),
@@ -72,9 +72,5 @@ export interface DhcpConfig {
 
 /** Defaults, for tests and tools that build a config without the loader. */
 export function defaultDhcpConfig(over: Partial<DhcpConfig> = {}): DhcpConfig {
-  const out: Record<string, unknown> = {};
-  for (const [k, node] of Object.entries(dhcpSection.fields)) {
-    if (node.kind === 'field') out[k] = Array.isArray(node.default) ? [...node.default] : node.default;
-  }
-  return { ...(out as unknown as DhcpConfig), ...over };
+  return { ...sectionDefaults<DhcpConfig>(dhcpSection), ...over };
 }

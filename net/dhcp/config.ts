@@ -2,6 +2,7 @@
 // reservations, option bytes, vendor rules. Runs once at service start (STYLE rule 10); every
 // bad entry is a ConfigError naming `dhcp.<key>[i]` and the form expected. Pure.
 import { ConfigError } from '../../agent/errors.ts';
+import { parseMac } from '../../provisioning/mac.ts';
 import type { DhcpConfig } from './config-schema.ts';
 import { encodeOptionText, intToIp, ipToInt, OPT, optionCode, prefixToMask } from './options.ts';
 
@@ -89,11 +90,6 @@ export function parseRange(key: string, s: string): [number, number] {
   return [first, last];
 }
 
-export function normaliseMac(s: string): string | undefined {
-  const hex = s.replace(/[:.-]/g, '').toLowerCase();
-  return /^[0-9a-f]{12}$/.test(hex) ? hex : undefined;
-}
-
 /**
  * `iface` is the served interface (address and prefix length); pools in its subnet are local.
  */
@@ -159,7 +155,7 @@ export function resolveConfig(c: DhcpConfig, iface: { address: number; prefix: n
   c.reservations.forEach((r, i) => {
     const key = `dhcp.reservations[${i}]`;
     const parts = r.trim().split(/\s+/);
-    const mac = normaliseMac(parts[0] ?? '');
+    const mac = parseMac(parts[0] ?? '');
     if (!mac || parts.length < 2 || parts.length > 3) throw new ConfigError(key, `'${r}' must be "MAC IP [HOSTNAME]"`);
     const ip = ipOrThrow(key, parts[1]!);
     if (![...subnets.values()].some((s) => (ip & s.mask) >>> 0 === s.network)) throw new ConfigError(key, `${parts[1]} is in no pool's subnet`);

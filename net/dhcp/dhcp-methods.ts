@@ -7,26 +7,16 @@ import { InvalidArgumentError, NotFoundError } from '../../agent/errors.ts';
 import type { MethodTable } from '../../agent/control/registry.ts';
 import { optionalInt, optionalString } from '../../agent/control/params.ts';
 import type { Db } from '../../agent/store/db.ts';
-import { normaliseMac } from './config.ts';
+import { parseMac } from '../../provisioning/mac.ts';
 import type { DhcpService } from './dhcp-service.ts';
-import { effectiveState, type Lease, type LeaseState } from './leases.ts';
+import { effectiveState, leaseFromRow, type Lease, type LeaseRow } from './leases.ts';
 import { ipToInt, prefixToMask } from './options.ts';
 
 export interface LeaseView extends Omit<Lease, 'startsAt' | 'expiresAt' | 'updatedAt'> {
   startsAt: string; expiresAt: string; updatedAt: string;
 }
 
-interface Row {
-  ip: string; mac: string; client_id: string | null; hostname: string | null; vendor_class: string | null;
-  state: LeaseState; starts_at: number; expires_at: number; updated_at: number; version: number;
-}
-
 const STATES = ['bound', 'released', 'declined', 'expired'] as const;
-
-function toLease(r: Row): Lease {
-  return { ip: r.ip, mac: r.mac, clientId: r.client_id, hostname: r.hostname, vendorClass: r.vendor_class, state: r.state,
-    startsAt: r.starts_at, expiresAt: r.expires_at, updatedAt: r.updated_at, version: r.version };
-}
 
 function view(l: Lease, now: number): LeaseView {
   const iso = (n: number) => new Date(n).toISOString();
@@ -36,7 +26,7 @@ function view(l: Lease, now: number): LeaseView {
 function macArg(p: Record<string, unknown>): string | undefined {
   const v = optionalString(p, 'mac');
   if (v === undefined) return undefined;
-  const m = normaliseMac(v);
+  const m = parseMac(v);
   if (!m) throw new InvalidArgumentError('mac', `'${v.slice(0, 40)}' is not a MAC address (aabbccddeeff or aa:bb:cc:dd:ee:ff)`);
   return m;
 }
@@ -72,8 +62,8 @@ export function dhcpMethods(db: Db, service?: () => DhcpService | undefined, now
       const limit = optionalInt(p, 'limit', 1, 1_000_000) ?? 1000;
       const t = now();
       const out: LeaseView[] = [];
-      for (const r of (mac ? byMac.all(mac) : all.all()) as Row[]) {
-        const l = toLease(r);
+      for (const r of (mac ? byMac.all(mac) : all.all()) as LeaseRow[]) {
+        const l = leaseFromRow(r);
         if (state !== undefined && effectiveState(l, t) !== state) continue;
         if (net && ((ipToInt(l.ip)! & net.mask) >>> 0) !== net.n) continue;
         out.push(view(l, t));
@@ -85,9 +75,9 @@ export function dhcpMethods(db: Db, service?: () => DhcpService | undefined, now
       const ip = ipArg(p, false);
       const mac = macArg(p);
       if (!ip && !mac) throw new InvalidArgumentError('ip', 'give ip or mac');
-      const r = (ip ? byIp.get(ip) : byMac.get(mac)) as Row | undefined;
+      const r = (ip ? byIp.get(ip) : byMac.get(mac)) as LeaseRow | undefined;
       if (!r) throw new NotFoundError('DHCP lease', ip ?? mac!);
-      return view(toLease(r), now());
+      return view(leaseFromRow(r), now());
     },
     'dhcp.release': (p, ctx) => {
       const ip = ipArg(p, true)!;
@@ -98,8 +88,8 @@ export function dhcpMethods(db: Db, service?: () => DhcpService | undefined, now
         if (svc?.leases) {
           released = svc.release(ip);
         } else {
-          const r = byIp.get(ip) as Row | undefined;
-          const l = r ? toLease(r) : undefined;
+          const r = byIp.get(ip) as LeaseRow | undefined;
+          const l = r ? leaseFromRow(r) : undefined;
           if (l && effectiveState(l, t) === 'bound') {
             released = { ...l, state: 'released', expiresAt: t, updatedAt: t, version: l.version + 1 };
             db.prepare('UPDATE dhcp_leases SET state = ?, expires_at = ?, updated_at = ?, version = ? WHERE ip = ?')

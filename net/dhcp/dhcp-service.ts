@@ -19,7 +19,6 @@ import { LeaseTable, type Lease, type LeaseChange } from './leases.ts';
 import { intToIp, ipToInt, maskToPrefix } from './options.ts';
 import { DhcpServer } from './server.ts';
 import { systemInterfaces, type LocalIface } from '../../agent/system/interfaces.ts';
-export { systemInterfaces, type LocalIface };
 
 export interface DhcpServiceOptions {
   config: DhcpConfig;

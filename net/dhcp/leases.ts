@@ -97,7 +97,6 @@ export interface LeaseRow {
   ip: string; mac: string; client_id: string | null; hostname: string | null; vendor_class: string | null;
   state: LeaseState; starts_at: number; expires_at: number; updated_at: number; version: number;
 }
-type Row = LeaseRow;
 
 export const leaseFromRow = (r: LeaseRow): Lease => ({
   ip: r.ip, mac: r.mac, clientId: r.client_id, hostname: r.hostname, vendorClass: r.vendor_class, state: r.state,
@@ -155,7 +154,7 @@ export class LeaseTable implements LeaseView {
     this.free.clear();
     this.heap = new MinHeap<HeapItem>();
     this.pending = [];
-    const rows = (this.stmt.all.all() as Row[]).map(leaseFromRow).sort((a, b) => a.updatedAt - b.updatedAt);
+    const rows = (this.stmt.all.all() as LeaseRow[]).map(leaseFromRow).sort((a, b) => a.updatedAt - b.updatedAt);
     for (const l of rows) this.index(l);
     for (const s of this.cfg.subnets) {
       const q = new FreeQueue();

@@ -1,6 +1,6 @@
 // The `http.auth` config section: who must authenticate to fetch provisioning files, and how.
 // Merged into agent/config/schema.ts under `http`; FetchAuthConfig mirrors it field for field.
-import { f, section } from '../../agent/config/field.ts';
+import { f, section, sectionDefaults } from '../../agent/config/field.ts';
 
 export const FETCH_AUTH_MODES = ['auto', 'required', 'off'] as const;
 export type FetchAuthMode = (typeof FETCH_AUTH_MODES)[number];
@@ -32,9 +32,5 @@ export interface FetchAuthConfig {
 
 /** Defaults, for tests and for callers that build a config without the loader. */
 export function defaultFetchAuthConfig(over: Partial<FetchAuthConfig> = {}): FetchAuthConfig {
-  const out: Record<string, unknown> = {};
-  for (const [k, node] of Object.entries(fetchAuthSection.fields)) {
-    if (node.kind === 'field') out[k] = Array.isArray(node.default) ? [...node.default] : node.default;
-  }
-  return { ...(out as unknown as FetchAuthConfig), ...over };
+  return { ...sectionDefaults<FetchAuthConfig>(fetchAuthSection), ...over };
 }

@@ -16,7 +16,7 @@
 // Outcomes are listed in provisioning/fetch-log.ts.
 import type { Logger } from '../../agent/log.ts';
 import type { Db } from '../../agent/store/db.ts';
-import type { FileRequest, FileResult, FileSource, ServedFile, Transport } from '../../provisioning/file-source.ts';
+import type { FileRequest, FileResult, FileSource, NotServedReason, ServedFile, Transport } from '../../provisioning/file-source.ts';
 import { FAILURE_OUTCOMES, type FetchEntry, type FetchLog, type FetchOutcome } from '../../provisioning/fetch-log.ts';
 import { servePhonebook } from '../../provisioning/phonebook-source.ts';
 import type { Reader } from '../../provisioning/phonebook-store.ts';
@@ -80,6 +80,10 @@ interface Identity {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The fetch-log outcome of a file the FileSource did not serve. */
+const notServedOutcome = (reason: NotServedReason): FetchOutcome =>
+  reason === 'unknown-mac' || reason === 'disabled-device' ? reason : 'not-found';
 
 /** The path as logs show it: a token (t/<token>/...) is cut to its first 4 characters. */
 export function shownPath(path: string): string {
@@ -273,8 +277,7 @@ export function createFetchGuard(o: FetchGuardOptions): FetchGuard {
 
     const result = await source.get({ path, transport: req.transport, client: { ip: req.ip, port: req.port, ...(req.userAgent ? { userAgent: req.userAgent } : {}) } });
     if (!result.ok) {
-      const outcome: FetchOutcome = result.reason === 'unknown-mac' ? 'unknown-mac' : result.reason === 'disabled-device' ? 'disabled-device' : 'not-found';
-      record(base, 404, outcome, { tenant, user: identity.user, mac: identity.device?.mac, detail: result.detail });
+      record(base, 404, notServedOutcome(result.reason), { tenant, user: identity.user, mac: identity.device?.mac, detail: result.detail });
       return { kind: 'file', result };
     }
     const fileMac = result.origin.kind === 'device' ? result.origin.mac : undefined;
@@ -300,8 +303,7 @@ export function createFetchGuard(o: FetchGuardOptions): FetchGuard {
       const tenant = tenantOf(req.path.split('/'));
       const result = await source.get(req);
       if (!result.ok) {
-        const outcome: FetchOutcome = result.reason === 'unknown-mac' ? 'unknown-mac' : result.reason === 'disabled-device' ? 'disabled-device' : 'not-found';
-        record(base, 404, outcome, { tenant, detail: result.detail });
+        record(base, 404, notServedOutcome(result.reason), { tenant, detail: result.detail });
         return result;
       }
       const mac = result.origin.kind === 'device' ? result.origin.mac : undefined;

@@ -2,7 +2,7 @@
 // device tokens. Params are untrusted JSON; unknown params are refused (a typo must not silently
 // do nothing). Passwords and tokens never appear in results except the one place a token is
 // issued, and never in the audit log.
-import { optionalBool, optionalInt, optionalString, requireString } from '../../agent/control/params.ts';
+import { optionalBool, optionalInt, optionalString, requireString, allowParams as allow } from '../../agent/control/params.ts';
 import type { MethodTable } from '../../agent/control/registry.ts';
 import { InvalidArgumentError } from '../../agent/errors.ts';
 import type { Db } from '../../agent/store/db.ts';
@@ -14,12 +14,6 @@ import type { FetchGuard } from './auth-gate.ts';
 import { issueToken, listCredentials, listTokens, removeCredential, revokeToken, setCredential } from './auth-store.ts';
 
 type P = Record<string, unknown>;
-
-function allow(p: P, keys: readonly string[]): void {
-  for (const k of Object.keys(p)) {
-    if (!keys.includes(k)) throw new InvalidArgumentError(k, `is not a parameter of this method (known: ${keys.join(', ') || 'none'})`);
-  }
-}
 
 export interface FetchMethodsOptions {
   db: Db;

@@ -30,13 +30,12 @@ const view = (r: CredentialRow): CredentialView => ({
 });
 
 // Statements asked on every fetch are prepared once per store (preparing costs more than running them).
-interface Stmt { all(...args: unknown[]): unknown[]; get(...args: unknown[]): unknown }
-const hot = new WeakMap<Db, { byTenant: Stmt; first: Stmt; byUser: Stmt; byToken: Stmt }>();
+interface Stmt { get(...args: unknown[]): unknown }
+const hot = new WeakMap<Db, { first: Stmt; byUser: Stmt; byToken: Stmt }>();
 function stmts(db: Db) {
   let s = hot.get(db);
   if (!s) {
     s = {
-      byTenant: db.prepare('SELECT * FROM fetch_credentials WHERE tenant_uuid IS ? ORDER BY username'),
       // No ORDER BY: it made SQLite sort per call (10x the cost); the lookup index gives user-name order anyway.
       first: db.prepare('SELECT * FROM fetch_credentials INDEXED BY fetch_credentials_lookup WHERE tenant_uuid IS ? LIMIT 1'),
       byUser: db.prepare('SELECT * FROM fetch_credentials WHERE tenant_uuid IS ? AND username = ?'),
@@ -45,11 +44,6 @@ function stmts(db: Db) {
     hot.set(db, s);
   }
   return s;
-}
-
-/** Credentials of one tenant (null: the default organisation). */
-export function credentialsOf(db: Db, tenant: string | null): CredentialRow[] {
-  return stmts(db).byTenant.all(tenant) as CredentialRow[];
 }
 
 /** The tenant's first credential (by user name), or undefined: asked on every fetch. */

@@ -1,6 +1,6 @@
 // The `pnp` config section (SIP plug-and-play responder). Merged into agent/config/schema.ts.
 // PnpConfig mirrors it field for field; keep them in step.
-import { f, section } from '../../agent/config/field.ts';
+import { f, section, sectionDefaults } from '../../agent/config/field.ts';
 
 export const pnpSection = section('SIP plug-and-play responder (multicast 224.0.1.75:5060)', {
   enabled: f('bool', true, 'Answer SIP PnP SUBSCRIBEs (ignored in multi-tenant mode).'),
@@ -64,10 +64,5 @@ export interface PnpConfig {
 
 /** Defaults, for tests and tools that build a config without the loader. */
 export function defaultPnpConfig(over: Partial<PnpConfig> = {}): PnpConfig {
-  const out: Record<string, unknown> = {};
-  for (const [k, node] of Object.entries(pnpSection.fields)) {
-    if (node.kind === 'field') out[k] = Array.isArray(node.default) ? [...node.default] : node.default;
-    else out[k] = Object.fromEntries(Object.entries(node.fields).map(([kk, n]) => [kk, n.kind === 'field' ? n.default : undefined]));
-  }
-  return { ...(out as unknown as PnpConfig), ...over };
+  return { ...sectionDefaults<PnpConfig>(pnpSection), ...over };
 }

@@ -7,6 +7,7 @@
 // (Fanvil's style). Phones with none (AudioCodes) are still answered, without a MAC.
 import { getHeader, parseEvent, parseNameAddr, parseUri, type SipRequest } from './message.ts';
 import { vendorOfMac } from './oui.ts';
+import { unusableMacReason } from '../../provisioning/mac.ts';
 
 export type Vendor = 'snom' | 'yealink' | 'grandstream' | 'fanvil' | 'panasonic' | 'gigaset' | 'audiocodes' | 'akuvox' | 'unknown';
 
@@ -32,9 +33,7 @@ const isHex = (c: string | undefined): boolean => c !== undefined && HEX.test(c)
 /** Canonical MAC, or undefined for the all-zero or a group address. */
 export function usableMac(hex12: string): string | undefined {
   const mac = hex12.toLowerCase();
-  if (!/^[0-9a-f]{12}$/.test(mac) || mac === '000000000000') return undefined;
-  if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) return undefined;
-  return mac;
+  return /^[0-9a-f]{12}$/.test(mac) && unusableMacReason(mac) === undefined ? mac : undefined;
 }
 
 /**

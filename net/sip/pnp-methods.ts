@@ -4,6 +4,7 @@ import { InvalidArgumentError, NotFoundError } from '../../agent/errors.ts';
 import type { MethodTable } from '../../agent/control/registry.ts';
 import { optionalBool, optionalInt, optionalString, requireString } from '../../agent/control/params.ts';
 import type { Db } from '../../agent/store/db.ts';
+import { parseMac } from '../../provisioning/mac.ts';
 import { seenRepo, type SeenRow } from './pnp-repo.ts';
 
 export interface SeenView extends Omit<SeenRow, 'lastSeen'> { lastSeen: string }
@@ -11,11 +12,11 @@ export interface SeenView extends Omit<SeenRow, 'lastSeen'> { lastSeen: string }
 const view = (r: SeenRow): SeenView => ({ ...r, lastSeen: new Date(r.lastSeen).toISOString() });
 
 /** AABBCCDDEEFF, AA:BB:CC:DD:EE:FF, AA-BB-..., aabb.ccdd.eeff -> aabbccddeeff. */
-export function macParam(p: Record<string, unknown>, name = 'mac'): string {
+function macParam(p: Record<string, unknown>, name = 'mac'): string {
   const v = requireString(p, name);
-  const hex = v.replace(/[:.-]/g, '').toLowerCase();
-  if (!/^[0-9a-f]{12}$/.test(hex)) throw new InvalidArgumentError(name, `'${v.slice(0, 40)}' is not a MAC address (AABBCCDDEEFF or AA:BB:CC:DD:EE:FF)`);
-  return hex;
+  const mac = parseMac(v);
+  if (!mac) throw new InvalidArgumentError(name, `'${v.slice(0, 40)}' is not a MAC address (AABBCCDDEEFF or AA:BB:CC:DD:EE:FF)`);
+  return mac;
 }
 
 function sinceParam(p: Record<string, unknown>): number | undefined {

@@ -20,7 +20,7 @@ import { REFUSE_REASONS, type RateLimiter, type RefuseReason } from './pnp-polic
 import { NotifyTransactions, SubscribeCache } from './pnp-transactions.ts';
 
 import type { LocalIface } from '../../agent/system/interfaces.ts';
-export type { LocalIface };
+import { ipToInt } from '../dhcp/options.ts';
 
 interface ReplySocket { sock: Socket; iface: LocalIface; port: number }
 
@@ -84,20 +84,13 @@ const RECV_BUFFER = 4 * 1024 * 1024;
 // Refusals that describe a phone worth listing in pnp_seen (the others are noise or not a phone).
 const RECORDED: ReadonlySet<RefuseReason> = new Set(['denied', 'not-allowed', 'no-mac', 'unknown-device', 'no-url']);
 
-function ipToInt(ip: string): number {
-  const p = ip.split('.');
-  if (p.length !== 4) return -1;
-  let n = 0;
-  for (const x of p) n = n * 256 + (Number(x) & 255);
-  return n >>> 0;
-}
-
 /** The local interface whose subnet contains `ip`, else the first one. */
-export function ifaceFor(ifaces: readonly LocalIface[], ip: string): LocalIface | undefined {
+function ifaceFor(ifaces: readonly LocalIface[], ip: string): LocalIface | undefined {
   const a = ipToInt(ip);
+  if (a === undefined) return ifaces[0];
   for (const i of ifaces) {
-    const m = ipToInt(i.netmask);
-    if (((a & m) >>> 0) === ((ipToInt(i.address) & m) >>> 0)) return i;
+    const m = ipToInt(i.netmask) ?? 0;
+    if (((a & m) >>> 0) === (((ipToInt(i.address) ?? 0) & m) >>> 0)) return i;
   }
   return ifaces[0];
 }

@@ -18,7 +18,6 @@ import { seenRepo, type SeenRow } from './pnp-repo.ts';
 import { createPnpServer, type PnpServer, type SeenEvent } from './pnp-server.ts';
 import { baseUrl, parseModelUrl, pnpUrl, type ModelUrl, type UrlTemplates } from './pnp-url.ts';
 import { systemInterfaces, type LocalIface } from '../../agent/system/interfaces.ts';
-export { systemInterfaces, type LocalIface };
 
 export interface PnpUrlInfo {
   device: DeviceInfo;

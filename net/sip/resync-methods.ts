@@ -3,11 +3,12 @@
 // port it used), its DHCP lease, its last successful file fetch (in memory); else its static IP.
 // SIP port 5060 unless PnP saw another. The attempt and its outcome are audited.
 import { withAudit } from '../../agent/audit.ts';
-import { optionalBool, optionalInt, optionalString, requireString } from '../../agent/control/params.ts';
+import { optionalBool, optionalInt, optionalString, requireString, allowParams } from '../../agent/control/params.ts';
 import type { MethodTable } from '../../agent/control/registry.ts';
 import { InvalidArgumentError, NotFoundError, PbxError } from '../../agent/errors.ts';
 import type { Db } from '../../agent/store/db.ts';
 import { requireDeviceMac } from '../../provisioning/mac.ts';
+import { isIPv4 } from '../../provisioning/validate.ts';
 import { modelById } from '../../provisioning/repo/catalog.ts';
 import { accountById, deviceByMac } from '../../provisioning/repo/devices.ts';
 import { sendResync, type ResyncRequest, type ResyncResult } from './resync-client.ts';
@@ -24,17 +25,15 @@ export interface ResyncMethodsOptions {
   now?: () => Date;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-
 /** Where to send: the newest sighting, else the static address; undefined when never seen. */
 export function lastKnownAddress(db: Db, mac: string, lastFetch?: ResyncMethodsOptions['lastFetch']): KnownAddress | undefined {
   const found: Array<KnownAddress & { t: number }> = [];
   const seen = db.prepare('SELECT ip, port, last_seen FROM pnp_seen WHERE mac = ?').get(mac) as { ip: string; port: number; last_seen: number } | undefined;
-  if (seen && IPV4.test(seen.ip)) found.push({ address: seen.ip, port: seen.port || 5060, source: 'pnp', t: seen.last_seen });
+  if (seen && isIPv4(seen.ip)) found.push({ address: seen.ip, port: seen.port || 5060, source: 'pnp', t: seen.last_seen });
   const lease = db.prepare("SELECT ip, updated_at FROM dhcp_leases WHERE mac = ? AND state = 'bound' ORDER BY updated_at DESC LIMIT 1").get(mac) as { ip: string; updated_at: number } | undefined;
-  if (lease && IPV4.test(lease.ip)) found.push({ address: lease.ip, port: 5060, source: 'dhcp', t: lease.updated_at });
+  if (lease && isIPv4(lease.ip)) found.push({ address: lease.ip, port: 5060, source: 'dhcp', t: lease.updated_at });
   const fetch = lastFetch?.(mac);
-  if (fetch && IPV4.test(fetch.ip)) found.push({ address: fetch.ip, port: 5060, source: 'fetch', t: Date.parse(fetch.at) || 0 });
+  if (fetch && isIPv4(fetch.ip)) found.push({ address: fetch.ip, port: 5060, source: 'fetch', t: Date.parse(fetch.at) || 0 });
   found.sort((a, b) => b.t - a.t);
   const best = found[0];
   if (best) {
@@ -43,14 +42,14 @@ export function lastKnownAddress(db: Db, mac: string, lastFetch?: ResyncMethodsO
     return { address: best.address, port, source: best.source, at: new Date(best.t).toISOString() };
   }
   const d = deviceByMac(db, mac);
-  if (d && !d.dhcp && IPV4.test(d.ip)) return { address: d.ip, port: 5060, source: 'static' };
+  if (d && !d.dhcp && isIPv4(d.ip)) return { address: d.ip, port: 5060, source: 'static' };
   return undefined;
 }
 
 function parseTarget(text: string): Endpoint {
   const m = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(text.trim());
   const port = m?.[2] === undefined ? 5060 : Number(m[2]);
-  if (!m || !IPV4.test(m[1]!) || port < 1 || port > 65535) throw new InvalidArgumentError('address', `'${text.slice(0, 40)}' is not IPV4[:PORT], e.g. 10.0.0.21 or 10.0.0.21:5062`);
+  if (!m || !isIPv4(m[1]!) || port < 1 || port > 65535) throw new InvalidArgumentError('address', `'${text.slice(0, 40)}' is not IPV4[:PORT], e.g. 10.0.0.21 or 10.0.0.21:5062`);
   return { address: m[1]!, port };
 }
 
@@ -60,9 +59,7 @@ export function resyncMethods(o: ResyncMethodsOptions): MethodTable {
   const now = o.now ?? (() => new Date());
   return {
     'device.resync': async (p, { actor }) => {
-      for (const k of Object.keys(p)) {
-        if (!['mac', 'reboot', 'address', 't1Ms'].includes(k)) throw new InvalidArgumentError(k, 'is not a parameter of this method (known: mac, reboot, address, t1Ms)');
-      }
+      allowParams(p, ['mac', 'reboot', 'address', 't1Ms']);
       const mac = requireDeviceMac(requireString(p, 'mac'));
       const device = deviceByMac(db, mac);
       if (!device) throw new NotFoundError('device', mac);

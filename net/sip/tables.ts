@@ -1,6 +1,5 @@
 // SIP registries as small tables (STYLE rule 3): header names (canonical spelling, compact
-// forms of RFC 3261 7.3.3 and later RFCs), which headers may carry comma-separated lists, and
-// reason phrases with an explicit unknown fallback.
+// forms of RFC 3261 7.3.3 and later RFCs) and which headers may carry comma-separated lists.
 
 /** Compact form (one letter, lower case) -> canonical header name. */
 export const COMPACT: Readonly<Record<string, string>> = {
@@ -56,15 +55,3 @@ export const LIST_HEADERS: ReadonlySet<string> = new Set([
   'Contact', 'Content-Encoding', 'Content-Language', 'Error-Info', 'In-Reply-To', 'Proxy-Require',
   'Record-Route', 'Require', 'Route', 'Supported', 'Unsupported', 'Via', 'Warning',
 ]);
-
-export const REASONS: Readonly<Record<number, string>> = {
-  100: 'Trying', 180: 'Ringing', 183: 'Session Progress',
-  200: 'OK', 202: 'Accepted',
-  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout',
-  481: 'Call/Transaction Does Not Exist', 489: 'Bad Event', 500: 'Server Internal Error', 503: 'Service Unavailable',
-};
-
-/** Reason phrase for a status code; unknown codes get `Status <n>`. */
-export function reasonPhrase(status: number): string {
-  return REASONS[status] ?? `Status ${status}`;
-}

@@ -11,6 +11,11 @@ export function configuredBaseUrl(cfg: RpsConfig, provider: ProviderId): string 
   return { snom: cfg.snomUrl, yealink: cfg.yealinkUrl, ymcs: cfg.ymcsUrl, gigaset: cfg.gigasetUrl, fanvil: cfg.fanvilUrl }[provider];
 }
 
+/** The effective vendor endpoint of a server: its own base URL, else the configured one. */
+export function baseUrlOf(cfg: RpsConfig, server: ServerRow): string {
+  return server.base_url || configuredBaseUrl(cfg, server.provider);
+}
+
 export function createClientPool(cfg: RpsConfig, extra: Partial<ClientOptions> = {}): ClientFactory {
   const cache = new Map<number, { version: string; client: RpsClient }>();
   return (server) => {
@@ -20,7 +25,7 @@ export function createClientPool(cfg: RpsConfig, extra: Partial<ClientOptions> =
     if (hit && hit.version === version) return hit.client;
     const p = PROVIDERS[server.provider];
     const client = p.create({
-      baseUrl: server.base_url || configuredBaseUrl(cfg, server.provider),
+      baseUrl: baseUrlOf(cfg, server),
       username: server.username,
       password: server.password,
       serverName: server.server_name || p.defaultServerName,

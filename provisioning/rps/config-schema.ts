@@ -1,7 +1,7 @@
 // The `rps` config section (redirection services). Merged into agent/config/schema.ts; RpsConfig
 // mirrors it field for field. Accounts and links live in the store (pbxctl rps ...); the config
 // holds the worker's pace, the vendors' endpoints and the local Falconieri-compatible API.
-import { f, section } from '../../agent/config/field.ts';
+import { f, section, sectionDefaults } from '../../agent/config/field.ts';
 
 export const rpsSection = section('Redirection services (RPS): registering phones\' MACs with the vendors\' redirection servers', {
   enabled: f('bool', true, 'Run the registration worker: devices linked to a redirection server (pbxctl rps link) are registered in the background. It contacts a vendor only for linked devices.'),
@@ -42,10 +42,5 @@ export interface RpsConfig {
 
 /** Defaults, for tests and tools that build a config without the loader. */
 export function defaultRpsConfig(over: Partial<RpsConfig> = {}): RpsConfig {
-  const out: Record<string, unknown> = {};
-  for (const [k, node] of Object.entries(rpsSection.fields)) {
-    if (node.kind === 'field') out[k] = node.default;
-    else out[k] = Object.fromEntries(Object.entries(node.fields).map(([k2, n2]) => [k2, (n2 as { default: unknown }).default]));
-  }
-  return { ...(out as unknown as RpsConfig), ...over };
+  return { ...sectionDefaults<RpsConfig>(rpsSection), ...over };
 }

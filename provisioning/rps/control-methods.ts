@@ -1,17 +1,10 @@
 // The RPS part of the control API (pbxctl rps ...). Params are untrusted JSON: each method reads
 // its params with the agent/control/params.ts readers and refuses params it does not know.
 import type { MethodTable } from '../../agent/control/registry.ts';
-import { optionalBool, optionalString, requireString } from '../../agent/control/params.ts';
-import { InvalidArgumentError } from '../../agent/errors.ts';
+import { optionalBool, optionalString, requireString, allowParams as allow } from '../../agent/control/params.ts';
 import type { RpsService, ServerPatch } from './service.ts';
 
 type P = Record<string, unknown>;
-
-function allow(p: P, keys: readonly string[]): void {
-  for (const k of Object.keys(p)) {
-    if (!keys.includes(k)) throw new InvalidArgumentError(k, `is not a parameter of this method (known: ${keys.join(', ') || 'none'})`);
-  }
-}
 
 const SERVER_STRINGS = ['brand', 'username', 'password', 'baseUrl', 'provisioningUrl', 'serverName'] as const;
 

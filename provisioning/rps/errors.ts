@@ -39,10 +39,6 @@ export class RpsError extends Error {
   }
 }
 
-export function isRpsError(e: unknown): e is RpsError {
-  return e instanceof RpsError;
-}
-
 /** Any failure as an RpsError: unexpected exceptions become unknown_provider_error, not crashes. */
 export function asRpsError(e: unknown): RpsError {
   if (e instanceof RpsError) return e;

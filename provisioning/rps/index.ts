@@ -8,7 +8,7 @@ import { bindError, type Service } from '../../agent/service.ts';
 import type { Db } from '../../agent/store/db.ts';
 import { createApiHandler } from './api.ts';
 import { createApiServer, loadOrCreateToken } from './api-server.ts';
-import { configuredBaseUrl, createClientPool, type ClientFactory } from './client-pool.ts';
+import { baseUrlOf, createClientPool, type ClientFactory } from './client-pool.ts';
 import type { RpsConfig } from './config-schema.ts';
 import { rpsMethods } from './control-methods.ts';
 import { createRpsService, type RpsService } from './service.ts';
@@ -40,7 +40,7 @@ export function createRps(o: RpsOptions): Rps {
   const service = createRpsService({
     db: o.db, now: () => new Date(now()), defaultUrl: o.defaultUrl, clients,
     wake: () => { if (o.config.enabled) worker.wake(); },
-    baseUrlOf: (s) => s.base_url || configuredBaseUrl(o.config, s.provider),
+    baseUrlOf: (s) => baseUrlOf(o.config, s),
   });
   const services: Service[] = [{
     name: 'rps',
@@ -49,7 +49,7 @@ export function createRps(o: RpsOptions): Rps {
     status: () => ({ enabled: o.config.enabled, ...worker.stats() }),
   }];
   if (o.config.api.enabled) {
-    const tokenFile = o.config.api.tokenFile ? resolve(o.stateDir, o.config.api.tokenFile) : resolve(o.stateDir, 'rps-api.token');
+    const tokenFile = resolve(o.stateDir, o.config.api.tokenFile || 'rps-api.token');
     let api: ReturnType<typeof createApiServer> | undefined;
     let bound: { address: string; port: number } | undefined;
     services.push({
@@ -74,10 +74,9 @@ export function createRps(o: RpsOptions): Rps {
  * pbx.address or a server URL.
  */
 export function rpsDefaultUrl(httpBase: string, multiTenant: boolean): DefaultUrl {
-  return (tenant) => {
-    let host = '';
-    try { host = new URL(httpBase).hostname; } catch { return ''; }
-    if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return '';
-    return multiTenant && tenant ? `${httpBase.replace(/\/?$/, '/')}${tenant}/` : httpBase;
-  };
+  // httpBase is fixed: decide once, not for every link shown or compared.
+  let host = '';
+  try { host = new URL(httpBase).hostname; } catch { return () => ''; }
+  if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return () => '';
+  return (tenant) => (multiTenant && tenant ? `${httpBase.replace(/\/?$/, '/')}${tenant}/` : httpBase);
 }

@@ -8,6 +8,10 @@ import { createSnomClient } from './clients/snom.ts';
 import type { ClientOptions, ProviderId, RpsClient } from './clients/types.ts';
 import { createYealinkClient } from './clients/yealink.ts';
 import { createYmcsClient } from './clients/ymcs.ts';
+import { defaultRpsConfig } from './config-schema.ts';
+
+/** The endpoints' defaults live in the config schema (rps.snomUrl...), written once. */
+const ENDPOINT = defaultRpsConfig();
 
 export interface ProviderInfo {
   id: ProviderId;
@@ -26,27 +30,27 @@ export interface ProviderInfo {
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
   snom: {
     id: 'snom', label: 'Snom redirection service (XML-RPC)', brand: 'Snom',
-    defaultBaseUrl: 'https://secure-provisioning.snom.com:8083/xmlrpc/', needsCrc: false,
+    defaultBaseUrl: ENDPOINT.snomUrl, needsCrc: false,
     credentials: 'Snom redirection account user and password (HTTP Basic)', defaultServerName: '', create: createSnomClient,
   },
   yealink: {
     id: 'yealink', label: 'Yealink RPS, legacy XML-RPC', brand: 'Yealink',
-    defaultBaseUrl: 'https://api-dm.yealink.com:8443/xmlrpc', needsCrc: false,
+    defaultBaseUrl: ENDPOINT.yealinkUrl, needsCrc: false,
     credentials: 'Yealink RPS account user and password (HTTP Basic)', defaultServerName: 'pbx-agent', create: createYealinkClient,
   },
   ymcs: {
     id: 'ymcs', label: 'Yealink YMCS RPS (REST, OAuth2 client credentials)', brand: 'Yealink',
-    defaultBaseUrl: 'https://eu-api.ymcs.yealink.com', needsCrc: false,
+    defaultBaseUrl: ENDPOINT.ymcsUrl, needsCrc: false,
     credentials: 'YMCS OAuth client id (username) and client secret (password)', defaultServerName: '', create: createYmcsClient,
   },
   gigaset: {
     id: 'gigaset', label: 'Gigaset redirect server (XML-RPC)', brand: 'Gigaset',
-    defaultBaseUrl: 'https://prov.gigaset.net/apxml/rpc.do', needsCrc: true,
+    defaultBaseUrl: ENDPOINT.gigasetUrl, needsCrc: true,
     credentials: 'Gigaset provider account user and password (HTTP Basic)', defaultServerName: 'pbx-agent', create: createGigasetClient,
   },
   fanvil: {
     id: 'fanvil', label: 'Fanvil FDPS (XML-RPC)', brand: 'Fanvil',
-    defaultBaseUrl: 'http://fdps.fanvil.com/xmlrpc.php', needsCrc: false,
+    defaultBaseUrl: ENDPOINT.fanvilUrl, needsCrc: false,
     credentials: 'FDPS user and password (sent as double MD5, HTTP Basic)', defaultServerName: '', create: createFanvilClient,
   },
 };

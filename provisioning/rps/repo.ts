@@ -40,6 +40,9 @@ export const linkCount = (db: Db, serverId: number): number =>
   get<{ n: number }>(db, 'SELECT count(*) AS n FROM rps_links WHERE server_id = ?', serverId)!.n;
 export const linkOfDevice = (db: Db, deviceId: number): LinkInfo | undefined => get<LinkInfo>(db, `${LINK_INFO} WHERE l.device_id = ?`, deviceId);
 export const listLinks = (db: Db): LinkInfo[] => all<LinkInfo>(db, `${LINK_INFO} ORDER BY d.mac`);
+/** Whether a device other than `exceptDeviceId` is linked with `mac` to server `serverId`. */
+export const macLinkedElsewhere = (db: Db, mac: string, serverId: number, exceptDeviceId: number): boolean =>
+  get(db, `${LINK_INFO} WHERE d.mac = ? AND l.server_id = ? AND l.device_id <> ? LIMIT 1`, mac, serverId, exceptDeviceId) !== undefined;
 
 /**
  * Pending links whose time has come, on enabled servers, oldest first. Driven by the

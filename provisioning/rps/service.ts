@@ -13,10 +13,10 @@ import { deleteRow, insertRow, run, updateRow } from '../repo/sql.ts';
 import { text } from '../validate.ts';
 import type { ClientFactory } from './client-pool.ts';
 import type { ProviderId } from './clients/types.ts';
-import { asRpsError, RpsError } from './errors.ts';
+import { asRpsError } from './errors.ts';
 import { PROVIDER_IDS, PROVIDERS, isProviderId } from './providers.ts';
 import { linkCount, linkOfDevice, listLinks, listServers, requeue, serverById, serverByName, type LinkInfo, type ServerRow } from './repo.ts';
-import { targetOf, type DefaultUrl } from './target.ts';
+import { expandUrl, targetOf, type DefaultUrl } from './target.ts';
 import { checkCrc, checkRedirectUrl } from './validate.ts';
 
 export interface RpsServiceContext {
@@ -83,7 +83,7 @@ function baseUrl(v: string): string {
 /** A provisioning URL template ('' = this node's): checked with '{tenant}' filled in. */
 function provisioningUrl(field: string, v: string, provider: ProviderId): string {
   if (v === '') return '';
-  try { checkRedirectUrl(v.replaceAll('{tenant}', '00000000-0000-4000-8000-000000000000')); } catch (e) { fieldError(field, e); }
+  try { checkRedirectUrl(expandUrl(v, '00000000-0000-4000-8000-000000000000')); } catch (e) { fieldError(field, e); }
   if (provider === 'fanvil' && v.includes('?')) {
     throw new InvalidArgumentError(field, 'Fanvil FDPS drops the query string of the URL (it keeps host, path and protocol): put tokens or the tenant in the path');
   }
@@ -134,12 +134,17 @@ export function createRpsService(ctx: RpsServiceContext) {
     }
   };
 
-  const requireLink = (macInput: string): LinkInfo => {
+  const requireDevice = (macInput: string) => {
     const mac = requireDeviceMac(macInput);
     const d = deviceByMac(db, mac);
     if (!d) throw new NotFoundError('device', mac);
+    return d;
+  };
+
+  const requireLink = (macInput: string): LinkInfo => {
+    const d = requireDevice(macInput);
     const l = linkOfDevice(db, d.id);
-    if (!l) throw new NotFoundError('redirection link of device', mac);
+    if (!l) throw new NotFoundError('redirection link of device', d.mac);
     return l;
   };
 
@@ -218,9 +223,8 @@ export function createRpsService(ctx: RpsServiceContext) {
 
     link(actor: Actor, input: { mac: string; server: string; crc?: string; url?: string }): LinkView {
       const view = audited(actor, (audit) => {
-        const mac = requireDeviceMac(input.mac);
-        const d = deviceByMac(db, mac);
-        if (!d) throw new NotFoundError('device', mac);
+        const d = requireDevice(input.mac);
+        const mac = d.mac;
         const s = requireServer(input.server);
         const m = modelById(db, d.model_id)!;
         if (m.brand.toLowerCase() !== s.brand.toLowerCase()) {
@@ -289,8 +293,3 @@ export function createRpsService(ctx: RpsServiceContext) {
 }
 
 export type RpsService = ReturnType<typeof createRpsService>;
-
-/** For the REST API: an RpsError as Falconieri's JSON body. */
-export function falconieriBody(e: RpsError): { error: string; message?: string } {
-  return e.message ? { error: e.code, message: e.message } : { error: e.code };
-}

@@ -22,7 +22,7 @@ import { backoffDelay } from './backoff.ts';
 import type { ClientFactory } from './client-pool.ts';
 import type { RpsConfig } from './config-schema.ts';
 import { asRpsError, RpsError } from './errors.ts';
-import { dropOrphanStates, dueLinks, ensureStates, linkOfDevice, listLinks, pendingDue, serverById, stateCounts, writeState, type LinkInfo, type ServerRow } from './repo.ts';
+import { dropOrphanStates, dueLinks, ensureStates, linkOfDevice, listLinks, macLinkedElsewhere, pendingDue, requeue, serverById, stateCounts, writeState, type LinkInfo, type ServerRow } from './repo.ts';
 import { parseFingerprint, targetOf, type DefaultUrl, type Target } from './target.ts';
 import { checkRedirectUrl } from './validate.ts';
 
@@ -72,10 +72,6 @@ export function createWorker(o: WorkerOptions): Worker {
   let reconcileWanted = true;
   let wasActive = false;
 
-  const setPending = (deviceId: number, at: number): void => {
-    writeState(db, deviceId, { state: 'pending', error: '', message: '', attempts: 0, next_attempt_at: iso(at) }, iso(now()));
-  };
-
   /**
    * The registration a link made before, when it is not the one about to be made: the device
    * changed MAC, or moved to another server (account). The vendor would go on redirecting it, so
@@ -87,7 +83,7 @@ export function createWorker(o: WorkerOptions): Worker {
     if (!prev || (prev.serverId === server.id && prev.mac === t.mac)) return undefined;
     const old = serverById(db, prev.serverId);
     if (!old) return undefined;
-    if (listLinks(db).some((l) => l.mac === prev.mac && l.server_id === old.id && l.device_id !== link.device_id)) return undefined;
+    if (macLinkedElsewhere(db, prev.mac, old.id, link.device_id)) return undefined;
     return { server: old, mac: prev.mac, crc: prev.crc };
   };
 
@@ -196,7 +192,7 @@ export function createWorker(o: WorkerOptions): Worker {
       if (!server || server.enabled !== 1) continue;
       // Registered (or refused) with exactly this: nothing to do. That is the idempotence.
       if (link.target === targetOf(link, server, o.defaultUrl).fingerprint) continue;
-      setPending(link.device_id, at);
+      requeue(db, { deviceId: link.device_id }, iso(at));
     }
   };
 

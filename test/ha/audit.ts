@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { holdsVip, NODES, type HaLab, type NodeName } from './lab.ts';
+import { createWatch } from './watch.ts';
 
 export * from './probe.ts';
 
@@ -83,7 +84,7 @@ export function startHolderAudit(ha: HaLab, o: { intervalMs?: number } = {}): Ho
   const intervalMs = o.intervalMs ?? 50;
   const samples: HolderSample[] = [];
   const windows: DualWindow[] = [];
-  const watchers = new Set<() => void>();
+  const watch = createWatch();
   let stopped = false;
   let failures = 0;
   const nss = NODES.map((n) => ha.lab.ns(n));
@@ -96,7 +97,7 @@ export function startHolderAudit(ha: HaLab, o: { intervalMs?: number } = {}): Ho
       if (outs.some((x) => x === '')) failures++;
       else {
         samples.push({ t, holders: NODES.filter((_, i) => holdsVip(outs[i]!, ha.vip)) });
-        for (const w of [...watchers]) w();
+        watch.notify();
       }
       const wait = intervalMs - (epochNow() - t);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -117,21 +118,9 @@ export function startHolderAudit(ha: HaLab, o: { intervalMs?: number } = {}): Ho
     waitHolders(match, { since = -Infinity, timeoutMs = 10_000 } = {}) {
       const ok = typeof match === 'function' ? match
         : (h: NodeName[]) => h.length === match.length && match.every((n) => h.includes(n));
-      const find = (): HolderSample | undefined => samples.find((s) => s.t >= since && ok(s.holders));
-      const hit = find();
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve, reject) => {
-        const w = (): void => {
-          const h = find();
-          if (h) { watchers.delete(w); clearTimeout(timer); resolve(h); }
-        };
-        const timer = setTimeout(() => {
-          watchers.delete(w);
-          reject(new Error(`holder audit: expected holders ${typeof match === 'function' ? '(predicate)' : `[${match.join(',')}]`} ` +
-            `within ${timeoutMs} ms; latest [${samples.at(-1)?.holders.join(',') ?? 'no sample'}]\n${audit.timeline(since === -Infinity ? undefined : since - 2_000)}`));
-        }, timeoutMs);
-        watchers.add(w);
-      });
+      return watch.until(() => samples.find((s) => s.t >= since && ok(s.holders)), timeoutMs,
+        () => new Error(`holder audit: expected holders ${typeof match === 'function' ? '(predicate)' : `[${match.join(',')}]`} ` +
+          `within ${timeoutMs} ms; latest [${samples.at(-1)?.holders.join(',') ?? 'no sample'}]\n${audit.timeline(since === -Infinity ? undefined : since - 2_000)}`));
     },
     violations: () => findViolations(samples, windows, epochNow()),
     check(context = '') {
@@ -175,19 +164,8 @@ export function startHolderAudit(ha: HaLab, o: { intervalMs?: number } = {}): Ho
         }
         return undefined;
       };
-      const hit = find();
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve, reject) => {
-        const w = (): void => {
-          const h = find();
-          if (h) { watchers.delete(w); clearTimeout(timer); resolve(h); }
-        };
-        const timer = setTimeout(() => {
-          watchers.delete(w);
-          reject(new Error(`holder audit: no single holder for ${n} samples in a row within ${timeoutMs} ms\n${audit.timeline(since - 2_000)}`));
-        }, timeoutMs);
-        watchers.add(w);
-      });
+      return watch.until(find, timeoutMs,
+        () => new Error(`holder audit: no single holder for ${n} samples in a row within ${timeoutMs} ms\n${audit.timeline(since - 2_000)}`));
     },
     changes(from = -Infinity, to = Infinity) {
       const out: Record<NodeName, number> = { nA: 0, nB: 0 };

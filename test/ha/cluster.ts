@@ -12,6 +12,7 @@ import { ControlClient } from '../../agent/control/client.ts';
 import { startAgent, type Agent, type RunResult } from '../e2e/agent.ts';
 import { waitForExit } from '../lab/proc.ts';
 import { epochNow } from './audit.ts';
+import { createWatch } from './watch.ts';
 import { freeze, HA_ADDR, HA_SERIAL, kill9, NODES, peerOf, thaw, type HaLab, type NodeName } from './lab.ts';
 
 // ---- ADAPTER: names the HA runtime (cluster/ha-methods.ts, cluster/ha-service.ts) uses --------
@@ -170,7 +171,7 @@ export interface HaCluster {
 export function createCluster(ha: HaLab, base?: string): HaCluster {
   const root = base ?? mkdtempSync(join(tmpdir(), 'pbx-ha-lab-'));
   const logs: LogRecord[] = [];
-  const watchers = new Set<() => void>();
+  const watch = createWatch();
 
   const makeNode = (name: NodeName): HaNode => {
     const dir = join(root, name);
@@ -201,7 +202,7 @@ export function createCluster(ha: HaLab, base?: string): HaCluster {
             const t = typeof r.time === 'string' ? Date.parse(r.time) : typeof r.time === 'number' ? r.time : epochNow();
             logs.push({ ...r, t, node: name, life: myLife });
           }
-          for (const w of [...watchers]) w();
+          watch.notify();
         };
         pump();
         a.proc.stdout!.on('data', () => setImmediate(pump));
@@ -261,20 +262,8 @@ export function createCluster(ha: HaLab, base?: string): HaCluster {
     },
     findLogs: (pred, since = -Infinity) => logs.filter((r) => r.t >= since && pred(r)),
     waitLog(pred, { since = -Infinity, timeoutMs = 10_000, what = 'log line' } = {}) {
-      const find = (): LogRecord | undefined => logs.find((r) => r.t >= since && pred(r));
-      const hit = find();
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve, reject) => {
-        const w = (): void => {
-          const h = find();
-          if (h) { watchers.delete(w); clearTimeout(t); resolve(h); }
-        };
-        const t = setTimeout(() => {
-          watchers.delete(w);
-          reject(new Error(`${what} not logged within ${timeoutMs} ms`));
-        }, timeoutMs);
-        watchers.add(w);
-      });
+      return watch.until(() => logs.find((r) => r.t >= since && pred(r)), timeoutMs,
+        () => new Error(`${what} not logged within ${timeoutMs} ms`));
     },
     async destroy() {
       await Promise.all(NODES.map((x) => nodes[x].kill9().catch(() => {})));

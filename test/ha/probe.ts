@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { NODE_BIN } from '../lab/lab.ts';
 import { collectLines, waitForExit } from '../lab/proc.ts';
 import { NODES, type HaLab, type NodeName } from './lab.ts';
+import { createWatch } from './watch.ts';
 
 const RESPONDER = fileURLToPath(new URL('./tools/responder.ts', import.meta.url));
 const PROBER = fileURLToPath(new URL('./tools/prober.ts', import.meta.url));
@@ -81,7 +82,7 @@ export async function startProbe(ha: HaLab, o: ProbeOptions = {}): Promise<Clien
   const c = ha.lab.spawn('cli', NODE_BIN, [PROBER, '--target', ha.vip, '--port', String(PROBE_PORT),
     '--interval-ms', String(intervalMs), '--timeout-ms', String(o.timeoutMs ?? 200)]);
   const samples: ProbeSample[] = [];
-  const watchers = new Set<() => void>();
+  const watch = createWatch();
   const lines = collectLines(c.stdout, 'prober');
   const errs = collectLines(c.stderr, 'prober stderr');
   let parsed = 0;
@@ -91,28 +92,17 @@ export async function startProbe(ha: HaLab, o: ProbeOptions = {}): Promise<Clien
       if (!m) continue;
       samples.push({ seq: Number(m[1]), t: Number(m[2]), who: m[3] === '-' ? undefined : m[3], rttMs: m[4] === '-' ? undefined : Number(m[4]) });
     }
-    for (const w of [...watchers]) w();
+    watch.notify();
   });
   await lines.waitFor(/^ready$/, 15_000).catch((e: Error) => {
     throw new Error(`prober did not start: ${e.message}\n${errs.lines.join('\n')}`);
   });
 
-  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
-    const hit = check();
-    if (hit !== undefined) return Promise.resolve(hit);
-    return new Promise((resolve, reject) => {
-      const w = (): void => {
-        const r = check();
-        if (r !== undefined) { watchers.delete(w); clearTimeout(t); resolve(r); }
-      };
-      const t = setTimeout(() => {
-        watchers.delete(w);
-        const tail = samples.slice(-10).map((s) => `${s.seq}:${s.who ?? '-'}`).join(' ');
-        reject(new Error(`client probe: ${what} not seen within ${timeoutMs} ms (last probes: ${tail || 'none'})`));
-      }, timeoutMs);
-      watchers.add(w);
+  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
+    watch.until(check, timeoutMs, () => {
+      const tail = samples.slice(-10).map((s) => `${s.seq}:${s.who ?? '-'}`).join(' ');
+      return new Error(`client probe: ${what} not seen within ${timeoutMs} ms (last probes: ${tail || 'none'})`);
     });
-  };
 
   return {
     samples,
@@ -163,10 +153,4 @@ export async function startResponder(ha: HaLab, node: NodeName): Promise<Respond
 export async function startResponders(ha: HaLab): Promise<Record<NodeName, Responder>> {
   const [a, b] = await Promise.all(NODES.map((n) => startResponder(ha, n)));
   return { nA: a!, nB: b! };
-}
-
-/** Kills a responder by PID and waits for it. */
-export async function stopResponder(r: Responder): Promise<void> {
-  r.proc.kill('SIGKILL');
-  await waitForExit(r.proc, 5_000).catch(() => {});
 }

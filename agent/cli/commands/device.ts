@@ -3,12 +3,10 @@ import type { AccountView, DeviceView } from '../../../provisioning/service.ts';
 import type { DevicePreview } from '../../../provisioning/resolver.ts';
 import type { LinkView } from '../../../provisioning/rps/service.ts';
 import type { CliIo, Command, OptionSpec } from '../command.ts';
+import { PbxError } from '../../errors.ts';
 import { cell, keyValues, table } from '../format.ts';
 import { EXIT_OK } from '../run.ts';
-import { call, compact, firstLine, removed, SHOW_SECRETS, TENANT, warn } from './shared.ts';
-
-const MAC = { name: 'mac', help: 'MAC address: AABBCCDDEEFF, AA:BB:CC:DD:EE:FF or AA-BB-CC-DD-EE-FF', required: true };
-const NOT_FOUND = 4;
+import { call, compact, firstLine, MAC, removed, SHOW_SECRETS, TENANT, warn } from './shared.ts';
 
 /** Everything a device add or edit can set, named the way an installer thinks. */
 function fieldOptions(edit: boolean): OptionSpec[] {
@@ -208,10 +206,8 @@ export const deviceCommands: Command[] = [
       }
       const f = p.files.find((x) => x.name === file) ?? p.files.find((x) => x.name.toLowerCase() === file.toLowerCase());
       if (!f) {
-        const msg = `device ${p.mac} has no file '${file}'; its files: ${p.files.map((x) => x.name).join(', ') || 'none'}`;
-        if (io.json) io.out(JSON.stringify({ error: { code: 'PBX_ERR_NOT_FOUND', message: msg } }, null, 2) + '\n');
-        io.err(`pbxctl: ${msg}\n`);
-        return NOT_FOUND;
+        // Reported by the dispatcher like any daemon error (exit 4, the error document with --json).
+        throw new PbxError('PBX_ERR_NOT_FOUND', `device ${p.mac} has no file '${file}'; its files: ${p.files.map((x) => x.name).join(', ') || 'none'}`);
       }
       if (io.json) { io.out(JSON.stringify(f, null, 2) + '\n'); return EXIT_OK; }
       if (!p.served) io.err(`warning: device ${p.mac} is not served: ${p.detail ?? p.reason ?? ''}\n`);

@@ -4,9 +4,8 @@ import type { FetchEntry } from '../../../provisioning/fetch-log.ts';
 import type { CredentialView, TokenView } from '../../../net/http/auth-store.ts';
 import type { CliIo, Command } from '../command.ts';
 import { keyValues, table } from '../format.ts';
-import { call, removed, TENANT } from './shared.ts';
+import { call, removed, TENANT, MAC } from './shared.ts';
 
-const MAC = { name: 'mac', help: 'device MAC address', required: true };
 
 function logTable(r: unknown, io: CliIo): void {
   io.out(table(r as FetchEntry[], [

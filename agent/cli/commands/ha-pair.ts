@@ -3,9 +3,7 @@
 // `pbxctl ha` is in ha.ts.
 import type { CliIo, Command } from '../command.ts';
 import { cell, keyValues } from '../format.ts';
-
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? v as Obj : {});
+import { o, type Obj } from './ha.ts';
 
 /** The pairing and replication state as text (no secret is ever in the result). */
 export function pairingText(r: Obj): string {

@@ -3,8 +3,9 @@
 import type { CliIo, Command } from '../command.ts';
 import { cell, table } from '../format.ts';
 
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? v as Obj : {});
+export type Obj = Record<string, unknown>;
+/** `v` if it is a plain object, else {}: for rendering results whose fields may be missing. */
+export const o = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? v as Obj : {});
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v as Obj[] : []);
 const ms = (v: unknown): string => (typeof v === 'number' ? `${v} ms` : '-');
 

@@ -4,7 +4,6 @@ import type { CatalogueEntry } from '../../../provisioning/placeholders.ts';
 import type { PlaceholderView } from '../../../provisioning/service.ts';
 import type { CliIo, Command, OptionSpec } from '../command.ts';
 import { keyValues, table } from '../format.ts';
-import { EXIT_OK } from '../run.ts';
 import { call, SHOW_SECRETS } from './shared.ts';
 
 const NAME = { name: 'name', help: 'placeholder name: _NAME, NAME or %%_NAME%%', required: true };
@@ -44,7 +43,6 @@ export const placeholderCommands: Command[] = [
           { header: 'MEANING', get: (e) => e.description },
         ]));
         if (params.group === undefined) io.out('\nCustom placeholders (%%_NAME%%): pbxctl placeholder list\n');
-        return EXIT_OK;
       },
     }),
   },

@@ -3,8 +3,7 @@ import type { SeenView } from '../../../net/sip/pnp-methods.ts';
 import type { DeviceView } from '../../../provisioning/service.ts';
 import type { CliIo, Command } from '../command.ts';
 import { keyValues, table } from '../format.ts';
-
-const MAC = { name: 'mac', help: 'MAC address: AABBCCDDEEFF, AA:BB:CC:DD:EE:FF or AA-BB-CC-DD-EE-FF', required: true };
+import { MAC } from './shared.ts';
 
 /** What happened to the phone's SUBSCRIBE, in one cell: the URL it was given, or why not. */
 const outcome = (s: SeenView): string => (s.url ? s.url : `not answered: ${s.refused ?? 'unknown'}`);

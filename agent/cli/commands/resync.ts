@@ -4,6 +4,7 @@
 import type { Command } from '../command.ts';
 import { keyValues } from '../format.ts';
 import { EXIT_OK } from '../run.ts';
+import { MAC } from './shared.ts';
 
 interface ResyncView {
   mac: string; event: string; answered: boolean; outcome: string; status?: number; reason?: string; provisional?: number;
@@ -15,7 +16,7 @@ export const resyncCommands: Command[] = [
     path: ['device', 'resync'],
     summary: "Tell a phone to fetch its files again (SIP NOTIFY check-sync/resync), or to reboot",
     description: 'The NOTIFY goes to the last address the phone was seen at (PnP, DHCP lease or file fetch, newest first; else its static IP), retransmitted on SIP timers until it answers or 64*T1 pass. Exit status: 0 answered 2xx, 9 answered with an error, 7 no answer.',
-    positionals: [{ name: 'mac', help: 'device MAC address', required: true }],
+    positionals: [MAC],
     options: [
       { name: 'reboot', type: 'bool', help: 'reboot the phone (check-sync;reboot=true)' },
       { name: 'address', type: 'string', help: 'send here instead: IPV4[:PORT]' },

@@ -1,14 +1,13 @@
 // pbxctl rps ...: redirection services (RPS). Servers are vendor accounts per brand; a device
 // linked to one is registered there in the background, and `rps status` shows the outcome
 // ("provisioned on redirection server", the error code, the YMCS PIN). Methods rps.*.
-import type { LinkView, ServerView } from '../../../provisioning/rps/service.ts';
+import type { LinkView, RpsService, ServerView } from '../../../provisioning/rps/service.ts';
 import type { CliIo, Command, OptionSpec } from '../command.ts';
 import { keyValues, table } from '../format.ts';
-import { call, compact, removed, SHOW_SECRETS } from './shared.ts';
+import { call, compact, removed, SHOW_SECRETS, MAC } from './shared.ts';
 
 const SERVER = { name: 'server', help: 'redirection server name (pbxctl rps server list)', required: true };
 const NAME = { name: 'name', help: 'redirection server name', required: true };
-const MAC = { name: 'mac', help: 'device MAC: AABBCCDDEEFF, AA:BB:CC:DD:EE:FF or AA-BB-CC-DD-EE-FF', required: true };
 
 function serverOptions(edit: boolean): OptionSpec[] {
   return [
@@ -56,7 +55,7 @@ export const rpsCommands: Command[] = [
     summary: 'List the redirection services pbx-agent can register phones with',
     examples: ['pbxctl rps providers'],
     method: 'rps.providers',
-    render: (r, io) => io.out(table(r as { id: string; label: string; brand: string; defaultBaseUrl: string; credentials: string }[], [
+    render: (r, io) => io.out(table(r as ReturnType<RpsService['providers']>, [
       { header: 'PROVIDER', get: (p) => p.id }, { header: 'BRAND', get: (p) => p.brand }, { header: 'SERVICE', get: (p) => p.label },
       { header: 'ENDPOINT', get: (p) => p.defaultBaseUrl },
     ])),

@@ -4,7 +4,7 @@ import type { RuleView } from '../../../provisioning/service.ts';
 import { MAC_FORMATS } from '../../../provisioning/types.ts';
 import type { CliIo, Command, OptionSpec } from '../command.ts';
 import { keyValues, table } from '../format.ts';
-import { MODEL_FILTER, origin, removed } from './shared.ts';
+import { MODEL_FILTER, MODEL_REQUIRED, origin, removed } from './shared.ts';
 
 const ID = { name: 'id', help: 'rule id (see `pbxctl rule list`)', required: true };
 
@@ -33,7 +33,7 @@ export const ruleCommands: Command[] = [
     path: ['rule', 'add'],
     summary: 'Add a file-name rule to a model: prefix + MAC in a format + suffix',
     positionals: [{ name: 'name', help: 'rule name, e.g. mac.cfg', required: true }],
-    options: [...MODEL_FILTER.map((o) => (o.name === 'model' ? { ...o, required: true } : o)), ...fields(false)],
+    options: [...MODEL_REQUIRED, ...fields(false)],
     examples: [
       'pbxctl rule add cfgmac.xml --model Acme/X100 --prefix cfg --mac-format lower --suffix .xml',
       'pbxctl rule add common --model Acme/X100 --prefix acme-common --mac-format none --suffix .cfg --template "Acme common"',

@@ -1,7 +1,7 @@
 // Helpers shared by the provisioning commands (device, account, template, model, brand, rule,
 // placeholder, tenant, provisioning): a `run` builder for commands that need a little work
 // around the single control call, and small formatters for the views the daemon returns.
-import type { CliIo, Command, CommandContext, OptionSpec } from '../command.ts';
+import type { CliIo, CommandContext, OptionSpec, PositionalSpec } from '../command.ts';
 import { EXIT_OK, EXIT_USAGE } from '../run.ts';
 
 type Params = Record<string, unknown>;
@@ -35,9 +35,12 @@ export function call(spec: CallSpec): (ctx: CommandContext) => Promise<number> {
 }
 
 /** `echo pw > f` leaves a newline the daemon would reject; a secret never ends with one. */
-export function dropNewline(s: string): string {
+function dropNewline(s: string): string {
   return s.replace(/\r?\n$/, '');
 }
+
+/** The MAC positional of device and PnP commands; the daemon accepts every spelling listed. */
+export const MAC: PositionalSpec = { name: 'mac', help: 'MAC address: AABBCCDDEEFF, AA:BB:CC:DD:EE:FF or AA-BB-CC-DD-EE-FF', required: true };
 
 export const SHOW_SECRETS: OptionSpec = { name: 'show-secrets', type: 'bool', help: 'show passwords and secret values instead of ********' };
 
@@ -48,6 +51,9 @@ export const MODEL_FILTER: OptionSpec[] = [
   { name: 'model', type: 'string', help: 'model: id, Brand/Model (e.g. Yealink/T4x-T5x) or a model name' },
   { name: 'brand', type: 'string', help: 'brand of --model, when only the model name is given' },
 ];
+
+/** MODEL_FILTER with --model required (add commands). */
+export const MODEL_REQUIRED: OptionSpec[] = MODEL_FILTER.map((o) => (o.name === 'model' ? { ...o, required: true } : o));
 
 export function warn(io: CliIo, warnings: unknown): void {
   if (Array.isArray(warnings)) for (const w of warnings) io.err(`warning: ${String(w)}\n`);

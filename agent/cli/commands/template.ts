@@ -2,8 +2,7 @@
 import type { TemplateView } from '../../../provisioning/service.ts';
 import type { CliIo, Command } from '../command.ts';
 import { keyValues, table } from '../format.ts';
-import { EXIT_OK } from '../run.ts';
-import { call, MODEL_FILTER, origin, removed } from './shared.ts';
+import { call, MODEL_FILTER, MODEL_REQUIRED, origin, removed } from './shared.ts';
 
 const TEMPLATE = { name: 'template', help: 'template name or id', required: true };
 const FORMAT = { name: 'format', type: 'string', help: "how values are escaped: xml or text (default: xml when the body starts with '<?xml')" } as const;
@@ -29,7 +28,7 @@ export const templateCommands: Command[] = [
     description: 'Placeholders are written %%NAME%% (built-in, see `pbxctl placeholder catalogue`) or %%_NAME%%\n(custom). An unknown placeholder is refused with its line (exit 6).',
     positionals: [{ name: 'name', help: 'template name, e.g. "Yealink office"', required: true }],
     options: [
-      ...MODEL_FILTER.map((o) => (o.name === 'model' ? { ...o, required: true } : o)),
+      ...MODEL_REQUIRED,
       { name: 'body-file', type: 'file', param: 'body', help: "the template text ('-' for stdin)", required: true },
       FORMAT,
     ],
@@ -60,7 +59,6 @@ export const templateCommands: Command[] = [
       render: (r, io, params) => {
         if (params.raw === true) io.out((r as TemplateView).body ?? '');
         else block(r, io);
-        return EXIT_OK;
       },
     }),
   },

@@ -9,8 +9,8 @@
 // FDPS keeps host, path and protocol only: the query string of the URL is dropped, so anything
 // the phone needs (tenant, token) must be in the path. The service refuses such URLs up front.
 import { createHash } from 'node:crypto';
-import { mapProviderMessage, RpsError } from '../errors.ts';
-import { callOk, statusPair, xmlRpcCall, type XmlRpcTarget } from './xmlrpc-call.ts';
+import { RpsError } from '../errors.ts';
+import { callOk, callOkOr, xmlRpcCall, xmlRpcTarget } from './xmlrpc-call.ts';
 import type { ClientOptions, RpsClient } from './types.ts';
 
 export function fanvilPassword(password: string): string {
@@ -32,11 +32,8 @@ export function materialServer(mac: string, url: string): string[] {
 }
 
 export function createFanvilClient(o: ClientOptions): RpsClient {
-  const t: XmlRpcTarget = { url: o.baseUrl, username: o.username, password: fanvilPassword(o.password), timeoutMs: o.timeoutMs };
-  const deleteServer = async (mac: string, signal?: AbortSignal): Promise<void> => {
-    const r = statusPair(await xmlRpcCall(t, 'redirect.deleteServer', [mac], signal), 'redirect.deleteServer');
-    if (!r.ok && !/server_not_exist/i.test(r.message)) throw mapProviderMessage(r.message);
-  };
+  const t = xmlRpcTarget(o, fanvilPassword(o.password));
+  const deleteServer = (mac: string, signal?: AbortSignal): Promise<void> => callOkOr(t, 'redirect.deleteServer', [mac], /server_not_exist/i, signal);
   return {
     provider: 'fanvil',
     async register(d, signal) {

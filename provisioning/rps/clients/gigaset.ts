@@ -4,14 +4,13 @@
 //   autoprov.deregisterDevice(macId)                 result ignored (first step of "register")
 //   autoprov.registerDevice(macId, url, providerName) -> [true, ...] | [false, "url_invalid:..." | "mac_not_exist:..." | "mac_already_in_use:..." | "name_invalid:..."]
 //   autoprov.checkDevice(macId)                      -> [true, mac] | [false, "mac_not_found:..." | "mac_invalid:..."]
-import { mapProviderMessage } from '../errors.ts';
-import { callOk, statusPair, xmlRpcCall, type XmlRpcTarget } from './xmlrpc-call.ts';
+import { callOk, callOkOr, checkCall, xmlRpcCall, xmlRpcTarget } from './xmlrpc-call.ts';
 import type { ClientOptions, RpsClient } from './types.ts';
 
 export const gigasetMacId = (mac: string, crc?: string): string => mac.toUpperCase() + (crc ? `-${crc.toUpperCase()}` : '');
 
 export function createGigasetClient(o: ClientOptions): RpsClient {
-  const t: XmlRpcTarget = { url: o.baseUrl, username: o.username, password: o.password, timeoutMs: o.timeoutMs };
+  const t = xmlRpcTarget(o);
   return {
     provider: 'gigaset',
     async register(d, signal) {
@@ -21,17 +20,7 @@ export function createGigasetClient(o: ClientOptions): RpsClient {
       await callOk(t, 'autoprov.registerDevice', [id, d.url, o.serverName], signal);
       return {};
     },
-    async deregister(d, signal) {
-      const r = statusPair(await xmlRpcCall(t, 'autoprov.deregisterDevice', [gigasetMacId(d.mac, d.crc)], signal), 'autoprov.deregisterDevice');
-      if (!r.ok && !/^mac_not_found:/i.test(r.message)) throw mapProviderMessage(r.message);
-    },
-    async check(d, signal) {
-      const r = statusPair(await xmlRpcCall(t, 'autoprov.checkDevice', [gigasetMacId(d.mac, d.crc)], signal), 'autoprov.checkDevice');
-      if (r.ok) return 'registered';
-      if (/^mac_not_found:/i.test(r.message)) return 'unregistered';
-      const e = mapProviderMessage(r.message);
-      if (e.code === 'device_owned_by_other_user') return 'elsewhere';
-      throw e;
-    },
+    deregister: (d, signal) => callOkOr(t, 'autoprov.deregisterDevice', [gigasetMacId(d.mac, d.crc)], /^mac_not_found:/i, signal),
+    check: (d, signal) => checkCall(t, 'autoprov.checkDevice', [gigasetMacId(d.mac, d.crc)], /^mac_not_found:/i, signal),
   };
 }

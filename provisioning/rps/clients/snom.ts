@@ -4,12 +4,11 @@
 //   redirect.deregisterPhone(mac)     -> [true, "Ok"] | [false, "Error:no_such_mac"]
 //   redirect.checkPhone(mac)          -> [true, "Ok"] | [false, "Error:no_such_mac" | "Error:owned_by_other_user"]
 // registerPhone overwrites our own earlier registration, so it is idempotent as it stands.
-import { mapProviderMessage } from '../errors.ts';
-import { callOk, statusPair, xmlRpcCall, type XmlRpcTarget } from './xmlrpc-call.ts';
+import { callOk, callOkOr, checkCall, xmlRpcTarget } from './xmlrpc-call.ts';
 import type { ClientOptions, RpsClient } from './types.ts';
 
 export function createSnomClient(o: ClientOptions): RpsClient {
-  const t: XmlRpcTarget = { url: o.baseUrl, username: o.username, password: o.password, timeoutMs: o.timeoutMs };
+  const t = xmlRpcTarget(o);
   const mac = (m: string): string => m.toUpperCase();
   return {
     provider: 'snom',
@@ -17,17 +16,7 @@ export function createSnomClient(o: ClientOptions): RpsClient {
       await callOk(t, 'redirect.registerPhone', [mac(d.mac), d.url], signal);
       return {};
     },
-    async deregister(d, signal) {
-      const r = statusPair(await xmlRpcCall(t, 'redirect.deregisterPhone', [mac(d.mac)], signal), 'redirect.deregisterPhone');
-      if (!r.ok && !/no_such_mac/i.test(r.message)) throw mapProviderMessage(r.message);
-    },
-    async check(d, signal) {
-      const r = statusPair(await xmlRpcCall(t, 'redirect.checkPhone', [mac(d.mac)], signal), 'redirect.checkPhone');
-      if (r.ok) return 'registered';
-      if (/no_such_mac/i.test(r.message)) return 'unregistered';
-      const e = mapProviderMessage(r.message);
-      if (e.code === 'device_owned_by_other_user') return 'elsewhere';
-      throw e;
-    },
+    deregister: (d, signal) => callOkOr(t, 'redirect.deregisterPhone', [mac(d.mac)], /no_such_mac/i, signal),
+    check: (d, signal) => checkCall(t, 'redirect.checkPhone', [mac(d.mac)], /no_such_mac/i, signal),
   };
 }

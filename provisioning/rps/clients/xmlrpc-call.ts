@@ -4,8 +4,14 @@
 import { httpStatusError, mapProviderMessage, RpsError } from '../errors.ts';
 import { basicAuth, send, where } from '../http.ts';
 import { decodeResponseText, encodeCallText, XmlRpcDateTime, type XmlRpcValue } from '../xmlrpc.ts';
+import type { CheckResult, ClientOptions } from './types.ts';
 
 export interface XmlRpcTarget { url: string; username: string; password: string; timeoutMs: number }
+
+/** The endpoint and account of a client's options (Fanvil sends a derived password). */
+export function xmlRpcTarget(o: ClientOptions, password = o.password): XmlRpcTarget {
+  return { url: o.baseUrl, username: o.username, password, timeoutMs: o.timeoutMs };
+}
 
 export async function xmlRpcCall(t: XmlRpcTarget, method: string, params: XmlRpcValue[], signal?: AbortSignal): Promise<XmlRpcValue> {
   const reply = await send({
@@ -40,6 +46,22 @@ export async function callOk(t: XmlRpcTarget, method: string, params: XmlRpcValu
   const { ok, message } = statusPair(await xmlRpcCall(t, method, params, signal), method);
   if (!ok) throw mapProviderMessage(message);
   return message;
+}
+
+/** Calls and requires success, except that a false status whose message matches `tolerated` (e.g. "no such MAC") is fine too. */
+export async function callOkOr(t: XmlRpcTarget, method: string, params: XmlRpcValue[], tolerated: RegExp, signal?: AbortSignal): Promise<void> {
+  const r = statusPair(await xmlRpcCall(t, method, params, signal), method);
+  if (!r.ok && !tolerated.test(r.message)) throw mapProviderMessage(r.message);
+}
+
+/** A check call answering [true, ...] when registered, [false, <notFound>] when unknown, [false, <owned elsewhere>]. */
+export async function checkCall(t: XmlRpcTarget, method: string, params: XmlRpcValue[], notFound: RegExp, signal?: AbortSignal): Promise<CheckResult> {
+  const r = statusPair(await xmlRpcCall(t, method, params, signal), method);
+  if (r.ok) return 'registered';
+  if (notFound.test(r.message)) return 'unregistered';
+  const e = mapProviderMessage(r.message);
+  if (e.code === 'device_owned_by_other_user') return 'elsewhere';
+  throw e;
 }
 
 function describe(v: XmlRpcValue): string {

@@ -5,24 +5,22 @@
 //       -> [true, "..."] | [false, "Error:The url can only begin with ..." | "Error:<10 chars>" (owned elsewhere) | "error:invalid mac(s):..."]
 //   redirect.deRegisterDevice(mac)  -> [true, ...] | [false, ...]
 //   redirect.checkDevice(mac)       -> [bool, "registered" | "unregistered" | "unknown" | "registered elsewhere"]
+import { formatMac } from '../../mac.ts';
 import { mapProviderMessage } from '../errors.ts';
-import { callOk, statusPair, xmlRpcCall, type XmlRpcTarget } from './xmlrpc-call.ts';
+import { callOk, callOkOr, statusPair, xmlRpcCall, xmlRpcTarget } from './xmlrpc-call.ts';
 import type { ClientOptions, RpsClient } from './types.ts';
 
-export const hyphenMac = (m: string): string => (m.toUpperCase().match(/../g) ?? []).join('-');
+const hyphenMac = (m: string): string => formatMac(m, 'upper-hyphen');
 
 export function createYealinkClient(o: ClientOptions): RpsClient {
-  const t: XmlRpcTarget = { url: o.baseUrl, username: o.username, password: o.password, timeoutMs: o.timeoutMs };
+  const t = xmlRpcTarget(o);
   return {
     provider: 'yealink',
     async register(d, signal) {
       await callOk(t, 'redirect.registerDeviceWithUniqueUrl', [hyphenMac(d.mac), o.serverName, d.url, '1'], signal);
       return {};
     },
-    async deregister(d, signal) {
-      const r = statusPair(await xmlRpcCall(t, 'redirect.deRegisterDevice', [hyphenMac(d.mac)], signal), 'redirect.deRegisterDevice');
-      if (!r.ok && !/unregistered|unknown|not ?exist/i.test(r.message)) throw mapProviderMessage(r.message);
-    },
+    deregister: (d, signal) => callOkOr(t, 'redirect.deRegisterDevice', [hyphenMac(d.mac)], /unregistered|unknown|not ?exist/i, signal),
     async check(d, signal) {
       const r = statusPair(await xmlRpcCall(t, 'redirect.checkDevice', [hyphenMac(d.mac)], signal), 'redirect.checkDevice');
       const m = r.message.trim().toLowerCase();

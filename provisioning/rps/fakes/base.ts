@@ -3,6 +3,7 @@
 // before the vendor logic (5xx, hangs for timeout tests, garbage bodies). Test-only code.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseAuthorization } from '../../../net/http/auth-digest.ts';
 
 export interface WireRecord { method: string; path: string; headers: Record<string, string>; body: string; reply?: { status: number; body: string } }
 
@@ -22,11 +23,8 @@ export interface FakeBase {
 }
 
 export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
-  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
-  if (!m) return undefined;
-  const s = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const i = s.indexOf(':');
-  return i < 0 ? undefined : { user: s.slice(0, i), password: s.slice(i + 1) };
+  const a = parseAuthorization(header ?? '');
+  return a.ok && a.value.scheme === 'basic' ? { user: a.value.username, password: a.value.password } : undefined;
 }
 
 export async function startFake(path: string, handle: (req: WireRecord, raw: IncomingMessage) => Reply): Promise<FakeBase> {
