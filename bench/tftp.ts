@@ -1,6 +1,8 @@
 // TFTP side by side: our server against tftpd-hpa and atftpd, same files, same clients, one
 // run. `node bench/tftp.ts [--tiny] [--runs N] [--size BYTES] [--clients N] [--cpu same|split|none]
-// [--server ours|floor]` (floor: bench/lib/tftp-floor.ts, the runtime's own cost per datagram)
+// [--server ours|js|floor]`. ours: the shipped server on its native pump (tftp.engine=native);
+// js: the same server on its JavaScript engine; floor: bench/lib/tftp-floor.ts, the least a
+// node:dgram sender can cost per datagram.
 //
 // The server under test is a function (StartServer), so the same bench can later measure the
 // whole daemon serving rendered files. Every transfer is checked by sha256; a wrong byte fails
@@ -85,7 +87,10 @@ const CASES: Case[] = [
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** Our server, in this process, with the shipped defaults and a logger that really formats. */
-export const startOurs: StartServer = async (fx) => {
+export const startOurs: StartServer = (fx) => startOursOn('native')(fx);
+
+/** Our server on a given engine (tftp.engine): the native pump, or the event loop. */
+export const startOursOn = (engine: 'native' | 'js'): StartServer => async (fx) => {
   const byName = new Map<string, Buffer>(fx.configs.map((c) => [c.name, c.data]));
   const source: FileSource = {
     async get(req) {
@@ -98,7 +103,7 @@ export const startOurs: StartServer = async (fx) => {
   };
   const config: TftpConfig = {
     enabled: true, address: '127.0.0.1', port: 0, maxBlksize: 65464, maxWindowsize: 64,
-    retransmitMs: 1000, retries: 5, maxSessions: 1000, maxSessionsPerClient: 16,
+    retransmitMs: 1000, retries: 5, maxSessions: 1000, maxSessionsPerClient: 16, engine,
   };
   const server = createTftpServer({ config, source, log: createLogger('info', pino.destination({ dest: '/dev/null', sync: false })) });
   const { port } = await server.start();
@@ -281,7 +286,8 @@ function parseCli(argv: string[]): TftpBenchOptions {
     if (a === '--server') {
       const v = argv[++i];
       if (v === 'floor') o.start = async (fx) => (await import('./lib/tftp-floor.ts')).startFloor(fx);
-      else if (v !== 'ours') throw new Error('--server is ours or floor');
+      else if (v === 'js') o.start = startOursOn('js');
+      else if (v !== 'ours') throw new Error('--server is ours, js or floor');
     } else if (a === '--tiny') Object.assign(o, { fileBytes: 256 * 1024, runs: 1, clients: 10, warmup: false });
     else if (a === '--runs') o.runs = num();
     else if (a === '--size') o.fileBytes = num();

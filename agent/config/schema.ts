@@ -57,6 +57,7 @@ export const SCHEMA: Section = section('pbx-agent configuration', {
     retries: f('int', 5, 'Retransmissions before a transfer is abandoned.', { min: 1, max: 50 }),
     maxSessions: f('int', 1000, 'Concurrent transfers in total; requests past it get an error.', { min: 1, max: 100000 }),
     maxSessionsPerClient: f('int', 16, 'Concurrent transfers per client IP.', { min: 1, max: 10000 }),
+    engine: f('enum', 'auto', 'Who sends the blocks. "native": the C data pump (net/tftp/native, built by npm install), one thread per transfer with blocking socket calls, as fast per client as tftpd-hpa; "js": the event loop; "auto": native when it is built, else js with a warning.', { values: ['auto', 'native', 'js'] }),
   }),
   http: section('The HTTP(S) server', {
     enabled: f('bool', true, 'Serve provisioning files over HTTP.'),

@@ -19,6 +19,8 @@ export interface Config {
   tftp: {
     enabled: boolean; address: string; port: number; maxBlksize: number; maxWindowsize: number;
     retransmitMs: number; retries: number; maxSessions: number; maxSessionsPerClient: number;
+    /** Optional so test configs built by hand may leave it out (= 'auto'). */
+    engine?: 'auto' | 'native' | 'js';
   };
   http: {
     enabled: boolean; address: string; port: number; httpsEnabled: boolean; httpsPort: number;

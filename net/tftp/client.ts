@@ -73,9 +73,9 @@ export function tftpGet(o: GetOptions): Promise<GetResult> {
         arm();
       }, timeoutMs);
     };
-    const sendAck = (abs: number) => {
+    const sendAck = (abs: number, then?: () => void) => {
       inWindow = 0;
-      socket.send(encode({ op: 'ACK', block: abs & 0xffff }), server!, o.host);
+      socket.send(encode({ op: 'ACK', block: abs & 0xffff }), server!, o.host, then);
     };
 
     socket.on('error', (err) => finish(err));
@@ -116,8 +116,13 @@ export function tftpGet(o: GetOptions): Promise<GetResult> {
       tries = 0;
       chunks.push(p.data);
       if (p.data.length < blksize) {
-        sendAck(received);
-        return finish(null, { data: Buffer.concat(chunks), oack, serverPort: server, retransmits });
+        // Close only once the last ACK has left: send() resolves the address on the next tick,
+        // and a socket closed before that drops the ACK (the server would time out, not finish).
+        if (timer) clearTimeout(timer);
+        timer = null;
+        const result = { data: Buffer.concat(chunks), oack, serverPort: server, retransmits };
+        sendAck(received, () => finish(null, result));
+        return;
       }
       if (++inWindow >= windowsize) sendAck(received);
       arm();

@@ -10,7 +10,7 @@ import { tftpGet, TftpClientError } from './client.ts';
 import { toNetascii } from './netascii.ts';
 import { decode, encode, type Packet } from './packet.ts';
 import { createTftpServer, type TftpConfig } from './server.ts';
-import { captureLog, RawPeer, sha256, tableSource, testConfig } from './testing.ts';
+import { captureLog, RawPeer, sha256, tableSource, TEST_ENGINE, testConfig } from './testing.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tftp-srv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +34,7 @@ async function withServer(over: Partial<TftpConfig>, fn: (port: number, ctx: { s
   const { log, lines } = captureLog();
   const server = createTftpServer({ config: testConfig(over), source: tableSource(FILES, seen), log });
   const { port } = await server.start();
+  assert.equal(server.stats().engine, TEST_ENGINE, 'the engine under test');
   try {
     await fn(port, { seen, lines, server });
   } finally {
@@ -305,6 +306,55 @@ test('a repeated RRQ before the client answered anything is ignored, not a secon
     }
   });
 });
+
+test('a client sending DATA on its transfer gets ERROR 4 and the transfer ends as illegal-op', async () => {
+  await withServer({}, async (port, { server }) => {
+    const peer = await RawPeer.open();
+    try {
+      peer.send(rrq('medium.bin'), port);
+      const d = await expectPacket(peer);
+      assert.equal(d.p.op, 'DATA');
+      peer.send(encode({ op: 'DATA', block: 1, data: Buffer.from('x') }), d.port);
+      const e = await expectPacket(peer);
+      assert.deepEqual(e.p, { op: 'ERROR', code: 4, message: 'illegal operation during read' });
+      await waitFor(() => server.stats().errors['illegal-op'] === 1);
+      assert.equal(server.stats().sessionsActive, 0);
+    } finally {
+      peer.close();
+    }
+  });
+});
+
+test('an asset that shrinks before it is sent: ERROR 0 "read error", counted, slot freed', async () => {
+  const path = join(dir, 'shrinks.rom');
+  writeFileSync(path, randomBytes(512 * 1024));
+  const { log } = captureLog();
+  const server = createTftpServer({ config: testConfig(), source: tableSource({ 'shrinks.rom': { path, size: 512 * 1024 } }), log });
+  const { port } = await server.start();
+  const peer = await RawPeer.open();
+  try {
+    peer.send(rrq('shrinks.rom', { blksize: '1428', tsize: '0' }), port);
+    const o = await expectPacket(peer);
+    assert.equal(o.p.op, 'OACK');
+    writeFileSync(path, 'short');
+    peer.send(encode({ op: 'ACK', block: 0 }), o.port);
+    const e = await expectPacket(peer);
+    assert.deepEqual(e.p, { op: 'ERROR', code: 0, message: 'read error' });
+    await waitFor(() => server.stats().sessionsActive === 0);
+    assert.equal(server.stats().errors['read-error'], 1);
+  } finally {
+    peer.close();
+    await server.stop();
+  }
+});
+
+async function waitFor(ok: () => boolean, ms = 2000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > until) assert.fail('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 test('stop() ends every transfer with an ERROR and closes its socket', async () => {
   const { log } = captureLog();

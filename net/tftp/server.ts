@@ -5,7 +5,7 @@
 // Every refusal is answered from a request socket, so a refused request costs no socket;
 // only an admitted transfer gets its own port, the transfer's TID (see tid.ts).
 import type { RemoteInfo } from 'node:dgram';
-import { readFile } from 'node:fs/promises';
+import { open as openFile, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../../agent/config/types.ts';
 import { InvalidArgumentError } from '../../agent/errors.ts';
@@ -21,7 +21,9 @@ import { ReadSession } from './session.ts';
 import { copyStats, newStats, type TftpStats } from './stats.ts';
 import { Listeners, WILDCARD } from './listeners.ts';
 import { openTid, type TidSockets } from './tid.ts';
-import { Transfer, type Peer } from './transfer.ts';
+import { Transfer, type ActiveTransfer, type Peer, type TransferDeps } from './transfer.ts';
+import { NativeTransfer, type NativeBody } from './native-transfer.ts';
+import { loadError as pumpLoadError, pump } from './native/pump.ts';
 
 export type TftpConfig = Config['tftp'];
 
@@ -55,6 +57,9 @@ export type { TftpStats } from './stats.ts';
 
 /** netascii needs the whole converted file in memory; past this, refuse rather than balloon. */
 const NETASCII_MAX_BYTES = 64 * 1024 * 1024;
+/** A repeated RRQ is looked at this many times, this far apart, before it is ignored (see #read). */
+const REPEAT_LOOKS = 10;
+const REPEAT_LOOK_MS = 5;
 /** At most one "busy" warning per this interval; the rest are counted. */
 const BUSY_WARN_MS = 10_000;
 
@@ -71,8 +76,21 @@ interface Slot {
   key: string;
   ip: string;
   filename: string;
-  transfer: Transfer | null;
+  transfer: ActiveTransfer | null;
   released: boolean;
+}
+
+export type TftpEngine = 'native' | 'js';
+
+/**
+ * The engine tftp.engine asks for: 'native' needs the pump (else a TftpEngineError naming the
+ * build command), 'auto' takes it when it loads, 'js' never does.
+ */
+export function chooseEngine(want: TftpConfig['engine']): TftpEngine {
+  if (want === 'js') return 'js';
+  if (pump) return 'native';
+  if (want === 'native') throw new InvalidArgumentError('tftp.engine', `is 'native' but ${pumpLoadError}; build it, or set tftp.engine to 'auto' or 'js'`);
+  return 'js';
 }
 
 export function createTftpServer(opts: TftpServerOptions): TftpServer {
@@ -82,7 +100,7 @@ export function createTftpServer(opts: TftpServerOptions): TftpServer {
   if (!(c.retransmitMs > 0) || !(c.retries >= 1) || !(c.maxSessions >= 1) || !(c.maxSessionsPerClient >= 1)) {
     throw new InvalidArgumentError('tftp', 'retransmitMs, retries, maxSessions and maxSessionsPerClient must be positive');
   }
-  return new Server(opts);
+  return new Server(opts, chooseEngine(c.engine ?? 'auto'));
 }
 
 class Server implements TftpServer {
@@ -99,12 +117,14 @@ class Server implements TftpServer {
   readonly #perClient = new Map<string, number>();
   /** Latest slot per client address:port, to recognise a repeated RRQ. */
   readonly #byPeer = new Map<string, Slot>();
-  readonly #transfers = new Set<Transfer>();
+  readonly #transfers = new Set<ActiveTransfer>();
+  readonly #engine: TftpEngine;
   readonly #closing = new Set<Promise<void>>();
   #busyWarnAt = -Infinity;
   #busySuppressed = 0;
 
-  constructor(opts: TftpServerOptions) {
+  constructor(opts: TftpServerOptions, engine: TftpEngine) {
+    this.#engine = engine;
     this.#cfg = opts.config;
     this.#source = opts.source;
     this.#log = opts.log;
@@ -136,7 +156,8 @@ class Server implements TftpServer {
       this.#rescan = setInterval(() => void this.refreshAddresses(), this.#rescanMs);
       this.#rescan.unref();
     }
-    this.#log.info({ address: this.#cfg.address, port: listeners.port }, 'listening');
+    this.#log.info({ address: this.#cfg.address, port: listeners.port, engine: this.#engine }, 'listening');
+    if (this.#engine === 'js' && (this.#cfg.engine ?? 'auto') === 'auto') this.#log.warn({ why: pumpLoadError }, 'native TFTP pump unavailable; serving with the JavaScript engine (slower per client)');
     return { address: this.#cfg.address, port: listeners.port };
   }
 
@@ -156,6 +177,8 @@ class Server implements TftpServer {
   stats(): TftpStats {
     const s = copyStats(this.#stats);
     s.sessionsActive = this.#active;
+    s.engine = this.#engine;
+    for (const t of this.#transfers) t.addLive(s);
     return s;
   }
 
@@ -191,12 +214,20 @@ class Server implements TftpServer {
   async #read(p: RequestPacket, rinfo: RemoteInfo, local: string): Promise<void> {
     const client = peerOf(rinfo);
     const key = `${rinfo.address}:${rinfo.port}`;
-    const prior = this.#byPeer.get(key);
     // The client repeated its RRQ because our first answer is slow or lost; the transfer we
-    // already have will retransmit. A new TID would only race the first one.
-    if (prior && !prior.released && prior.filename === p.filename && !(prior.transfer?.session.heard ?? false)) {
-      this.#stats.duplicateRequests++;
-      return;
+    // already have will retransmit. A new TID would only race the first one. But a client that
+    // just finished (tftp-hpa reuses its port for the next get) may send its last ACK and the
+    // next RRQ back to back, and the native engine's thread may not have read that ACK yet:
+    // look again a few times before calling it a repeat.
+    for (let look = 0; ; look++) {
+      const prior = this.#byPeer.get(key);
+      const repeat = prior && !prior.released && prior.filename === p.filename && !(prior.transfer?.heard ?? false);
+      if (!repeat) break;
+      if (look === REPEAT_LOOKS || this.#stopped) {
+        this.#stats.duplicateRequests++;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, REPEAT_LOOK_MS));
     }
     const name = checkRequestName(p.filename);
     if (!name.ok) {
@@ -258,19 +289,23 @@ class Server implements TftpServer {
       return false;
     }
     const raw = res.body;
-    let body: Body;
+    let body: Body | NativeBody;
     let neg: Negotiated;
+    const native = this.#engine === 'native';
     try {
       if (p.mode === 'netascii') {
         // tsize must announce the converted size, so the conversion comes first.
-        body = new BufferBody(toNetascii(raw.kind === 'buffer' ? raw.data : await readForNetascii(raw)));
-        neg = negotiate(p.options, this.#cfg, body.size);
+        const data = toNetascii(raw.kind === 'buffer' ? raw.data : await readForNetascii(raw));
+        body = native ? { kind: 'buffer', data } : new BufferBody(data);
+        neg = negotiate(p.options, this.#cfg, data.length);
       } else if (raw.kind === 'buffer') {
-        body = new BufferBody(raw.data);
-        neg = negotiate(p.options, this.#cfg, body.size);
+        body = native ? { kind: 'buffer', data: raw.data } : new BufferBody(raw.data);
+        neg = negotiate(p.options, this.#cfg, raw.data.length);
       } else {
         neg = negotiate(p.options, this.#cfg, raw.size);
-        body = await DiskBody.open(raw.path, raw.size, chunkBytes(neg.blksize, neg.windowsize));
+        body = native
+          ? { kind: 'file', handle: await openFile(raw.path, 'r'), size: raw.size }
+          : await DiskBody.open(raw.path, raw.size, chunkBytes(neg.blksize, neg.windowsize));
       }
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
@@ -280,45 +315,74 @@ class Server implements TftpServer {
       else this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, 'read error');
       return false;
     }
-    const session = new ReadSession({
-      size: body.size, blksize: neg.blksize, windowsize: neg.windowsize,
+    const closeBody = () => {
+      if (!isNativeBody(body)) body.close();
+      else if (body.kind === 'file') void body.handle.close().catch(() => {});
+    };
+    const params = {
+      size: bodySize(body), blksize: neg.blksize, windowsize: neg.windowsize,
       timeoutMs: neg.timeoutMs ?? this.#cfg.retransmitMs, retries: this.#cfg.retries, oack: neg.oack,
-    });
-    let tid: TidSockets;
-    try {
-      // The address the request came to, so replies leave from the address the phone asked.
-      tid = await openTid(local, client);
-    } catch (err) {
-      body.close();
-      this.#stats.errors['socket-error']++;
-      this.#log.error({ client, err: (err as Error).message }, 'cannot open a transfer socket');
-      this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, 'server busy');
-      return false;
-    }
-    if (this.#stopped) {
-      body.close();
-      tid.data.close();
-      tid.guard.close();
-      return false;
-    }
+    };
     let closed!: () => void;
     const closing = new Promise<void>((resolve) => (closed = resolve));
-    this.#closing.add(closing);
-    const transfer = new Transfer(tid, client, p.filename, session, body, {
+    const deps: TransferDeps = {
       stats: this.#stats,
       log: this.#log,
-      onClose: (t: Transfer) => {
+      onClose: (t: ActiveTransfer) => {
         this.#transfers.delete(t);
         this.#release(slot);
         this.#closing.delete(closing);
         closed();
       },
-    });
+    };
+    let transfer: NativeTransfer | Transfer;
+    let dropSockets: () => void;
+    try {
+      // The address the request came to, so replies leave from the address the phone asked.
+      if (native) {
+        // Sockets are opened by start(), below.
+        dropSockets = () => {};
+        transfer = new NativeTransfer(local, client, p.filename, params, body as NativeBody, deps);
+      } else {
+        const tid: TidSockets = await openTid(local, client);
+        dropSockets = () => {
+          tid.data.close();
+          tid.guard.close();
+        };
+        transfer = new Transfer(tid, client, p.filename, new ReadSession(params), body as Body, deps);
+      }
+    } catch (err) {
+      closeBody();
+      return this.#noSocket(rinfo, local, err);
+    }
+    if (this.#stopped) {
+      dropSockets();
+      closeBody();
+      return false;
+    }
+    this.#closing.add(closing);
     slot.transfer = transfer;
     this.#transfers.add(transfer);
+    try {
+      // The native engine opens its connected socket here and may fail (EMFILE...).
+      transfer.start();
+    } catch (err) {
+      this.#transfers.delete(transfer);
+      this.#closing.delete(closing);
+      slot.transfer = null;
+      dropSockets();
+      closeBody();
+      return this.#noSocket(rinfo, local, err);
+    }
     this.#stats.sessionsTotal++;
-    transfer.start();
     return true;
+  }
+
+  #noSocket(rinfo: RemoteInfo, local: string, err: unknown): false {
+    this.#stats.errors['socket-error']++;
+    this.#log.error({ client: peerOf(rinfo), err: (err as Error).message }, 'cannot open a transfer socket');
+    this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, 'server busy');
+    return false;
   }
 
   #release(slot: Slot): void {
@@ -340,6 +404,14 @@ class Server implements TftpServer {
 async function readForNetascii(body: Extract<FileBody, { kind: 'file' }>): Promise<Buffer> {
   if (body.size > NETASCII_MAX_BYTES) throw Object.assign(new Error(`${body.size} bytes is too large for netascii`), { code: 'EFBIG' });
   return readFile(body.path);
+}
+
+function bodySize(b: Body | NativeBody): number {
+  return !isNativeBody(b) ? b.size : b.kind === 'buffer' ? b.data.length : b.size;
+}
+
+function isNativeBody(b: Body | NativeBody): b is NativeBody {
+  return 'kind' in b;
 }
 
 function peerOf(r: RemoteInfo): Peer {

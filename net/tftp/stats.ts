@@ -20,6 +20,8 @@ export const ERROR_KINDS = [
 export type TftpErrorKind = (typeof ERROR_KINDS)[number];
 
 export interface TftpStats {
+  /** Which engine sends the blocks (tftp.engine as resolved at start). */
+  engine?: 'native' | 'js';
   /** Transfers in progress, counting requests still waiting for the FileSource. */
   sessionsActive: number;
   /** Transfers started (a transfer socket was opened). */

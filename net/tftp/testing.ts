@@ -9,10 +9,17 @@ import type { Logger } from '../../agent/log.ts';
 import type { FileRequest, FileResult, FileSource } from '../../provisioning/file-source.ts';
 import type { TftpConfig } from './server.ts';
 
+/**
+ * The engine the server tests run on: native unless PBX_TFTP_TEST_ENGINE says otherwise
+ * (server.js-engine.test.ts runs the same file on 'js'). Native, not auto: a test run where
+ * the pump is not built fails naming the build command instead of quietly testing JS twice.
+ */
+export const TEST_ENGINE = (process.env.PBX_TFTP_TEST_ENGINE ?? 'native') as 'native' | 'js';
+
 export function testConfig(over: Partial<TftpConfig> = {}): TftpConfig {
   return {
     enabled: true, address: '127.0.0.1', port: 0, maxBlksize: 65464, maxWindowsize: 64,
-    retransmitMs: 200, retries: 5, maxSessions: 1000, maxSessionsPerClient: 16, ...over,
+    retransmitMs: 200, retries: 5, maxSessions: 1000, maxSessionsPerClient: 16, engine: TEST_ENGINE, ...over,
   };
 }
 

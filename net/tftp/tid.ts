@@ -21,12 +21,25 @@ function bind(s: Socket, port: number, address: string): Promise<void> {
   });
 }
 
-export async function openTid(address: string, peer: { address: string; port: number }): Promise<TidSockets> {
+/**
+ * The unconnected half alone, on `port` of `address` (0: a fresh one). The native engine
+ * (native/pump.c) opens the connected half itself, in C, first, and the guard joins its port.
+ */
+export async function openGuard(address: string, port = 0): Promise<{ guard: Socket; port: number }> {
   const guard = createSocket({ type: 'udp4', reuseAddr: true });
+  try {
+    await bind(guard, port, address);
+    return { guard, port: guard.address().port };
+  } catch (err) {
+    closeQuietly(guard);
+    throw err;
+  }
+}
+
+export async function openTid(address: string, peer: { address: string; port: number }): Promise<TidSockets> {
+  const { guard, port } = await openGuard(address);
   const data = createSocket({ type: 'udp4', reuseAddr: true });
   try {
-    await bind(guard, 0, address);
-    const port = guard.address().port;
     await bind(data, port, address);
     await new Promise<void>((resolve, reject) => {
       data.once('error', reject);
@@ -37,13 +50,16 @@ export async function openTid(address: string, peer: { address: string; port: nu
     });
     return { data, guard, port };
   } catch (err) {
-    for (const s of [guard, data]) {
-      try {
-        s.close();
-      } catch {
-        // Never bound: nothing to close.
-      }
-    }
+    closeQuietly(guard);
+    closeQuietly(data);
     throw err;
+  }
+}
+
+function closeQuietly(s: Socket): void {
+  try {
+    s.close();
+  } catch {
+    // Never bound, or closed already: nothing to close.
   }
 }

@@ -16,8 +16,8 @@ export interface Peer { address: string; port: number }
 export interface TransferDeps {
   stats: TftpStats;
   log: Logger;
-  /** Called once, after both sockets have closed. */
-  onClose(t: Transfer, end: SessionEnd): void;
+  /** Called once, after the transfer's sockets have closed. */
+  onClose(t: ActiveTransfer, end: SessionEnd): void;
 }
 
 // Every DATA header there can be (opcode 3, block 0..65535): 256 KiB built once, so sending a
@@ -36,7 +36,7 @@ function dataHeader(wireBlock: number): Buffer {
 
 const UNKNOWN_TID = encode({ op: 'ERROR', code: ERROR_CODE.UNKNOWN_TID, message: 'Unknown transfer ID' });
 
-export class Transfer {
+export class Transfer implements ActiveTransfer {
   readonly peer: Peer;
   readonly filename: string;
   readonly session: ReadSession;
@@ -77,6 +77,12 @@ export class Transfer {
   start(): void {
     this.#apply(this.session.start(performance.now()));
   }
+
+  get heard(): boolean {
+    return this.session.heard;
+  }
+
+  addLive(): void {}
 
   /** Ends the transfer, telling the client why (best effort). */
   abort(message: string): void {
@@ -216,18 +222,36 @@ export class Transfer {
   }
 
   #logEnd(end: SessionEnd): void {
-    const { stats, log } = this.#deps;
     const p = this.session.params;
-    const fields = {
+    recordEnd(this.#deps, end, {
       client: this.peer, file: this.filename, bytes: p.size, blksize: p.blksize, windowsize: p.windowsize,
       ms: Math.round(performance.now() - this.#startedAt), acked: this.session.acked, blocks: this.session.blocks,
-    };
-    if (end === 'complete') {
-      stats.completed++;
-      log.info(fields, 'file sent');
-    } else {
-      stats.errors[end]++;
-      log.info({ ...fields, end }, 'transfer ended before completion');
-    }
+    });
+  }
+}
+
+/** What the server needs of a transfer in progress, whichever engine runs it. */
+export interface ActiveTransfer {
+  /** True once the client acknowledged anything (a repeated RRQ before that is ignored). */
+  readonly heard: boolean;
+  /** Ends the transfer, telling the client why (best effort). */
+  abort(message: string): void;
+  /** Adds counters not yet in the shared stats (the native engine's, while it runs). */
+  addLive(s: TftpStats): void;
+}
+
+export interface EndFields {
+  client: Peer; file: string; bytes: number; blksize: number; windowsize: number;
+  ms: number; acked: number; blocks: number;
+}
+
+/** Counts and logs how a transfer ended: one line per transfer, the same for both engines. */
+export function recordEnd(deps: Pick<TransferDeps, 'stats' | 'log'>, end: SessionEnd, fields: EndFields & Record<string, unknown>): void {
+  if (end === 'complete') {
+    deps.stats.completed++;
+    deps.log.info(fields, 'file sent');
+  } else {
+    deps.stats.errors[end]++;
+    deps.log.info({ ...fields, end }, 'transfer ended before completion');
   }
 }

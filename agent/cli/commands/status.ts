@@ -20,7 +20,7 @@ function stateOf(s: Obj): string {
 function summary(name: string, s: Obj): string {
   if (s.enabled === false) return '';
   switch (name) {
-    case 'tftp': return `${num(s.sessionsActive)} active, ${num(s.completed)} files sent, ${sum(s.errors)} errors, ${num(s.malformed)} malformed`;
+    case 'tftp': return `${num(s.sessionsActive)} active, ${num(s.completed)} files sent, ${sum(s.errors)} errors, ${num(s.malformed)} malformed${typeof s.engine === 'string' ? `, ${s.engine} engine` : ''}`;
     case 'http': return `${num(s.requests)} requests, ${num(s.served)} served, ${num(s.notFound)} not found`;
     case 'pnp': return `${num(s.received)} SUBSCRIBEs, ${num(s.answered)} answered, ${sum(s.refused)} refused, ${num(s.pendingNotifies)} NOTIFYs pending${s.active === false ? ' (standby: not answering)' : ''}`;
     case 'dhcp': {

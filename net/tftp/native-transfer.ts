@@ -1,0 +1,166 @@
+// One read transfer run by the native data pump (native/pump.c): the thread owns the connected
+// socket and the block loop; this shell owns the guard socket (strangers get ERROR 5), decodes
+// the odd datagrams the thread hands over, and turns the thread's result into the same stats
+// and log line as the JavaScript engine (transfer.ts).
+import type { RemoteInfo, Socket } from 'node:dgram';
+import type { FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { ERROR_CODE, OPCODE } from './opcodes.ts';
+import { decode, encode } from './packet.ts';
+import { pump, STATE, type NativePump, type PumpHandle, type PumpResult } from './native/pump.ts';
+import type { ReadSessionParams, SessionEnd } from './session.ts';
+import type { TftpStats } from './stats.ts';
+import { openGuard } from './tid.ts';
+import { recordEnd, type ActiveTransfer, type Peer, type TransferDeps } from './transfer.ts';
+
+export type NativeBody = { kind: 'buffer'; data: Buffer } | { kind: 'file'; handle: FileHandle; size: number };
+
+const UNKNOWN_TID = encode({ op: 'ERROR', code: ERROR_CODE.UNKNOWN_TID, message: 'Unknown transfer ID' });
+const ILLEGAL = encode({ op: 'ERROR', code: ERROR_CODE.ILLEGAL_OPERATION, message: 'illegal operation during read' });
+
+export class NativeTransfer implements ActiveTransfer {
+  readonly peer: Peer;
+  readonly filename: string;
+  readonly #pump: NativePump;
+  readonly #local: string;
+  /** Binding, bound, or null when it could not bind (strangers then get ICMP, not ERROR 5). */
+  #guard: Promise<Socket | null> = Promise.resolve(null);
+  readonly #params: ReadSessionParams;
+  readonly #body: NativeBody;
+  readonly #deps: TransferDeps;
+  readonly #state: Float64Array;
+  readonly #startedAt = performance.now();
+  #handle: PumpHandle | null = null;
+  #done = false;
+
+  constructor(local: string, peer: Peer, filename: string, params: ReadSessionParams, body: NativeBody, deps: TransferDeps) {
+    if (!pump) throw new Error('the native TFTP pump is not loaded');
+    this.#pump = pump;
+    this.#local = local;
+    this.peer = peer;
+    this.filename = filename;
+    this.#params = params;
+    this.#body = body;
+    this.#deps = deps;
+    this.#state = new Float64Array(pump.stateSize);
+  }
+
+  /** Starts the thread, then the guard on its port. Throws (err.code set) when the transfer socket cannot be opened. */
+  start(): void {
+    const p = this.#params;
+    const oack = p.oack ? encode({ op: 'OACK', options: p.oack }) : null;
+    const b = this.#body;
+    this.#handle = this.#pump.start(
+      this.#local, 0, this.peer.address, this.peer.port,
+      oack, b.kind === 'buffer' ? b.data : null, b.kind === 'file' ? b.handle.fd : -1, p.size,
+      p.blksize, p.windowsize, p.timeoutMs, p.retries, this.#state,
+      (kind, value) => {
+        try {
+          if (kind === 'done') this.#finish(value as PumpResult);
+          else this.#other(value as Buffer);
+        } catch (err) {
+          this.#deps.stats.errors.internal++;
+          this.#deps.log.error({ client: this.peer, file: this.filename, err }, 'native transfer handler failed');
+        }
+      },
+    );
+    this.#guard = this.#openGuard(this.#state[STATE.port]!);
+  }
+
+  async #openGuard(port: number): Promise<Socket | null> {
+    try {
+      const { guard } = await openGuard(this.#local, port);
+      guard.on('message', (msg, rinfo) => this.#fromOther(msg, rinfo, guard));
+      guard.on('error', (err) => this.#deps.log.warn({ client: this.peer, file: this.filename, err: err.message }, 'guard socket error'));
+      return guard;
+    } catch (err) {
+      this.#deps.log.warn({ client: this.peer, file: this.filename, port, err: (err as Error).message }, 'cannot open the guard socket; strangers on this transfer get no ERROR 5');
+      return null;
+    }
+  }
+
+  get heard(): boolean {
+    return this.#state[STATE.heard] === 1;
+  }
+
+  abort(message: string): void {
+    if (this.#done || !this.#handle) return;
+    this.#pump.abort(this.#handle, encode({ op: 'ERROR', code: ERROR_CODE.NOT_DEFINED, message }), 'aborted');
+  }
+
+  addLive(s: TftpStats): void {
+    if (this.#done) return;
+    s.packetsSent += this.#state[STATE.packets]!;
+    s.bytesSent += this.#state[STATE.bytes]!;
+    s.retransmits += this.#state[STATE.retransmits]!;
+    s.malformed += this.#state[STATE.malformed]!;
+  }
+
+  /** Something from the client's TID that is neither a clean ACK nor ERROR. */
+  #other(msg: Buffer): void {
+    if (this.#done) return;
+    const r = decode(msg);
+    if (!r.ok) {
+      this.#deps.stats.malformed++;
+      this.#deps.log.debug({ client: this.peer, code: r.error.code, bytes: msg.length }, 'malformed datagram on transfer');
+      return;
+    }
+    this.#pump.abort(this.#handle!, ILLEGAL, 'illegal-op');
+  }
+
+  #fromOther(msg: Buffer, rinfo: RemoteInfo, guard: Socket): void {
+    // The client's own datagrams reach the connected socket in C; one arriving here raced its
+    // connect() and is retransmitted by the client if it mattered.
+    if (this.#done || (rinfo.address === this.peer.address && rinfo.port === this.peer.port)) return;
+    this.#deps.stats.errors['unknown-tid']++;
+    this.#deps.log.debug({ client: this.peer, from: { address: rinfo.address, port: rinfo.port } }, 'datagram from a foreign TID');
+    // Never answer an ERROR: two servers answering each other's errors would loop.
+    if (msg.length < 2 || msg.readUInt16BE(0) !== OPCODE.ERROR) guard.send(UNKNOWN_TID, rinfo.port, rinfo.address);
+  }
+
+  #finish(r: PumpResult): void {
+    if (this.#done) return;
+    this.#done = true;
+    const { stats, log } = this.#deps;
+    const st = this.#state;
+    stats.packetsSent += st[STATE.packets]!;
+    stats.bytesSent += st[STATE.bytes]!;
+    stats.retransmits += st[STATE.retransmits]!;
+    stats.malformed += st[STATE.malformed]!;
+    let end: SessionEnd;
+    switch (r.end) {
+      case 'gone':
+        // ICMP port-unreachable on the connected socket: the client is gone.
+        log.debug({ client: this.peer, file: this.filename, err: r.error }, 'transfer socket error; transfer dropped');
+        end = 'aborted';
+        break;
+      case 'socket-error':
+        stats.errors['socket-error']++;
+        log.warn({ client: this.peer, file: this.filename, err: r.error }, 'transfer socket error; transfer dropped');
+        end = 'aborted';
+        break;
+      case 'read-error':
+        stats.errors['read-error']++;
+        log.error({ client: this.peer, file: this.filename, err: 'read error (file changed or I/O error)' }, 'cannot read file; transfer aborted');
+        end = 'aborted';
+        break;
+      case 'client-error':
+        log.info({ client: this.peer, file: this.filename, code: r.clientCode, message: r.clientMessage }, 'client ended the transfer with an error');
+        end = 'client-error';
+        break;
+      default:
+        end = r.end;
+    }
+    const p = this.#params;
+    recordEnd(this.#deps, end, {
+      client: this.peer, file: this.filename, bytes: p.size, blksize: p.blksize, windowsize: p.windowsize,
+      ms: Math.round(performance.now() - this.#startedAt), acked: st[STATE.acked]!, blocks: Math.floor(p.size / p.blksize) + 1,
+      engine: 'native',
+    });
+    const body = this.#body.kind === 'file' ? this.#body.handle.close().catch(() => {}) : Promise.resolve();
+    void Promise.all([body, this.#guard]).then(([, guard]) => {
+      if (guard) guard.close(() => this.#deps.onClose(this, end));
+      else this.#deps.onClose(this, end);
+    });
+  }
+}
