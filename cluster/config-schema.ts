@@ -8,6 +8,7 @@
 import { isIPv4 } from 'node:net';
 import { f, section, sectionDefaults } from '../agent/config/field.ts';
 import { ConfigError } from '../agent/errors.ts';
+import { ipToInt } from '../net/lib/ipv4.ts';
 
 export const haSection = section('Active/passive high availability (two nodes, one floating resource IP)', {
   enabled: f('bool', false, 'Run the HA cluster on this node ("Abilitato"). Off: the node is standalone and the HA state machine does nothing.'),
@@ -86,13 +87,10 @@ export function parseResourceIp(text: string): { address: string; prefix: number
   return { address: m[1]!, prefix };
 }
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
-
+/** `a` and `b` (both checked IPv4 addresses) are in one /prefix network. */
 function sameSubnet(a: string, b: string, prefix: number): boolean {
   const size = 2 ** (32 - prefix);
-  return Math.floor(ipToInt(a) / size) === Math.floor(ipToInt(b) / size);
+  return Math.floor(ipToInt(a)! / size) === Math.floor(ipToInt(b)! / size);
 }
 
 /**

@@ -23,7 +23,7 @@ import { MIN_KEY_LENGTH } from './heartbeat/auth.ts';
 import { FLAG } from './heartbeat/codec.ts';
 import { fromPacket, toOutgoing } from './heartbeat/message.ts';
 import { HeartbeatTransport, type PathSpec } from './heartbeat/transport.ts';
-import { HaStore, type PairingRow } from './ha-store.ts';
+import { HaStore, withAdminOverride, type PairingRow } from './ha-store.ts';
 import { buildStatus } from './ha-status.ts';
 import { PingGroup } from './ping/group.ts';
 import { FloatingIp } from './resource/ip.ts';
@@ -159,9 +159,9 @@ export class HaService implements Service, ClusterHandle {
   async start(): Promise<void> {
     const ha = this.#o.ha;
     const rt = this.#store.runtime();
-    const enabled = rt.adminEnabled ?? ha.enabled;
+    const { enabled, coordinator } = withAdminOverride(ha, rt);
     this.#neverEnabled = rt.adminEnabled === null && !ha.enabled;
-    this.#coordinator = rt.adminCoordinator ?? ha.coordinator;
+    this.#coordinator = coordinator;
     const generation = this.#store.bumpGeneration(this.#wall());
     const pairing = this.#store.pairing();
     this.#configVersion = pairing.configVersion;

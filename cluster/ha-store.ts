@@ -3,6 +3,7 @@
 // better-sqlite3 writes, committed before the runtime acts on them (STYLE rule 7: a transition
 // is stored before the resource moves or a heartbeat announces it).
 import type { Db } from '../agent/store/db.ts';
+import type { HaConfig } from './config-schema.ts';
 import type { Role } from './core/types.ts';
 
 export interface PairingRow {
@@ -21,6 +22,15 @@ export interface RuntimeRow {
 export interface TransitionRow { id: number; at: string; from: Role; to: Role; reason: string; generation: number }
 
 const bool = (v: number | null): boolean | null => (v === null ? null : v === 1);
+
+/**
+ * The ha section as it applies now: `pbxctl ha enable/disable` (the admin columns of ha_runtime,
+ * migration 005) override ha.enabled and ha.coordinator until the config file says otherwise.
+ * The one place that rule lives: the HA runtime and the pairing/replication wiring both use it.
+ */
+export function withAdminOverride(ha: HaConfig, rt: RuntimeRow): HaConfig {
+  return { ...ha, enabled: rt.adminEnabled ?? ha.enabled, coordinator: rt.adminCoordinator ?? ha.coordinator };
+}
 
 export class HaStore {
   readonly #db: Db;

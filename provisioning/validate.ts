@@ -1,19 +1,14 @@
 // Field validation for admin input. Each check names the field and says what is allowed; the
 // service runs them once at the edge and stores only values that passed.
+import { isIPv4 } from 'node:net';
 import { InvalidArgumentError } from '../agent/errors.ts';
+import { ipToInt, maskToPrefix } from '../net/lib/ipv4.ts';
 import { SEGMENT_CHARS, MAX_SEGMENT_LENGTH } from './names.ts';
 
 const show = (v: unknown): string => {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
   return JSON.stringify(s.length > 60 ? s.slice(0, 60) + '…' : s);
 };
-
-const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
-
-export function isIPv4(v: string): boolean {
-  return IPV4.test(v);
-}
 
 /** A dotted-quad IPv4 address (no leading zeros), or '' when empty is allowed. */
 export function ipv4(field: string, v: string, allowEmpty = true): string {
@@ -26,9 +21,8 @@ export function ipv4(field: string, v: string, allowEmpty = true): string {
 export function netmask(field: string, v: string): string {
   if (v === '') return '';
   if (!isIPv4(v)) throw new InvalidArgumentError(field, `must be a netmask such as 255.255.255.0, got ${show(v)}`);
-  const n = v.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  const inv = 0xffffffff - n;
-  if (n === 0 || (inv & (inv + 1)) !== 0) throw new InvalidArgumentError(field, `${show(v)} is not a contiguous netmask (such as 255.255.255.0)`);
+  const n = ipToInt(v)!;
+  if (n === 0 || maskToPrefix(n) === undefined) throw new InvalidArgumentError(field, `${show(v)} is not a contiguous netmask (such as 255.255.255.0)`);
   return v;
 }
 

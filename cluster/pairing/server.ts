@@ -17,6 +17,7 @@ import type { AuthContext, AuthenticationType, ClientInfo, Connection, ServerCha
 import type { Db } from '../../agent/store/db.ts';
 import type { Logger } from '../../agent/log.ts';
 import { isPbxError } from '../../agent/errors.ts';
+import { unmapIPv4 } from '../../net/lib/ipv4.ts';
 import { AttemptLimiter, type AttemptPolicy } from './attempts.ts';
 import { framed, type FramedChannel } from './channel.ts';
 import { parsePublicLine, type HostKey } from './host-key.ts';
@@ -118,7 +119,7 @@ export function createPairingServer(o: PairingServerOptions): PairingServer {
 
   const onConnection = (conn: Connection, info: ClientInfo): void => {
     s.connections++;
-    const ip = normaliseIp(info.ip);
+    const ip = unmapIPv4(info.ip);
     const policy = o.policy();
     conn.on('error', (e: Error) => log.debug({ peer: ip, err: e.message }, 'ha ssh connection error'));
     if (!policy.enabled) {
@@ -360,9 +361,4 @@ export function createPairingServer(o: PairingServerOptions): PairingServer {
       return { ...s, lockedUntil: until ? new Date(until).toISOString() : null, sessions: clusterConns.size };
     },
   };
-}
-
-/** "::ffff:10.0.0.2" (dual-stack socket) -> "10.0.0.2". */
-function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

@@ -5,6 +5,7 @@
 // session each node simply sends its whole table and both converge, whatever was missed.
 import type { Db } from '../../agent/store/db.ts';
 import { leaseFromRow, newer, type Lease, type LeaseChange, type LeaseRow, type LeaseState } from '../../net/dhcp/leases.ts';
+import { ipToInt } from '../../net/lib/ipv4.ts';
 
 /** What replication needs from the DHCP server (net/dhcp/dhcp-service.ts offers all of it). */
 export interface LeaseSource {
@@ -25,7 +26,7 @@ const time = (v: unknown): v is number => typeof v === 'number' && Number.isSafe
 /** Validates one lease from the peer; a string names the bad field. Never throws. */
 export function parseLease(v: unknown): Lease | string {
   if (!isObj(v)) return 'lease: not an object';
-  if (typeof v.ip !== 'string' || !/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(v.ip) || v.ip.split('.').some((o) => Number(o) > 255)) return 'ip: not a dotted IPv4 address';
+  if (typeof v.ip !== 'string' || ipToInt(v.ip) === undefined) return 'ip: not a dotted IPv4 address';
   if (typeof v.mac !== 'string' || !/^[0-9a-f]{1,32}$/.test(v.mac)) return 'mac: must be lowercase hex';
   if (!optText(v.clientId, 512) || !optText(v.hostname, 255) || !optText(v.vendorClass, 255)) return 'clientId/hostname/vendorClass: must be short strings or null';
   if (typeof v.state !== 'string' || !STATES.includes(v.state as LeaseState)) return `state: must be one of ${STATES.join(', ')}`;

@@ -11,7 +11,7 @@ import { silentLogger } from '../../agent/log.ts';
 import { defaultDhcpConfig } from '../../net/dhcp/config-schema.ts';
 import { resolveConfig } from '../../net/dhcp/config.ts';
 import { LeaseTable, type Lease } from '../../net/dhcp/leases.ts';
-import { ipToInt } from '../../net/dhcp/options.ts';
+import { ipToInt } from '../../net/lib/ipv4.ts';
 import { provisioningMethods } from '../../provisioning/control-methods.ts';
 import { fixture, type Fixture } from '../../provisioning/testing/fixture.ts';
 import { freePort } from '../../test/lab/ports.ts';

@@ -11,7 +11,7 @@ import type { Db } from '../../agent/store/db.ts';
 import type { SystemFacts } from '../../agent/system/facts.ts';
 import type { DhcpService } from '../../net/dhcp/dhcp-service.ts';
 import { parseResourceIp, type HaConfig } from '../config-schema.ts';
-import { HaStore } from '../ha-store.ts';
+import { HaStore, withAdminOverride } from '../ha-store.ts';
 import { createClusterLink, type ClusterLink } from '../pairing/link.ts';
 import { pairingMethods } from '../pairing/methods.ts';
 import { guardConfigMethods } from './guard.ts';
@@ -29,13 +29,9 @@ export interface PairSync {
   guard(methods: MethodTable): MethodTable;
 }
 
-/**
- * The ha section as it applies now: `pbxctl ha enable/disable` (HA runtime, ha_runtime table of
- * migration 005) override ha.enabled and ha.coordinator until the config file says otherwise.
- */
+/** The ha section as it applies now, admin enable/disable included (ha-store.ts withAdminOverride). */
 export function effectiveHa(cfg: Config, db: Db): HaConfig {
-  const rt = new HaStore(db).runtime();
-  return { ...cfg.ha, enabled: rt.adminEnabled ?? cfg.ha.enabled, coordinator: rt.adminCoordinator ?? cfg.ha.coordinator };
+  return withAdminOverride(cfg.ha, new HaStore(db).runtime());
 }
 
 export function createPairSync(o: { cfg: Config; db: Db; log: Logger; facts: SystemFacts; leases?: LeaseSource | undefined; now?: () => number; peerPort?: number }): PairSync {

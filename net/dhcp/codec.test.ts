@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roundTrip } from '../../test/fuzz/codec.ts';
 import { decode, encode, encodeInto, encodingLength, getOption, MIN_MESSAGE_LENGTH, optionsWithOverload, type DhcpMessage } from './codec.ts';
-import { decodeOptionValue, encodeOptionText, intToIp, ipToInt, optionCode, optionName, OPT } from './options.ts';
+import { decodeOptionValue, encodeOptionText, optionCode, optionName, OPT } from './options.ts';
+import { intToIp, ipToInt } from '../lib/ipv4.ts';
 import { clientMessage } from './testing.ts';
 
 const codec = { decode, encode, encodeInto, encodingLength };

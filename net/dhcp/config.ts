@@ -4,7 +4,8 @@
 import { ConfigError } from '../../agent/errors.ts';
 import { parseMac } from '../../provisioning/mac.ts';
 import type { DhcpConfig } from './config-schema.ts';
-import { encodeOptionText, intToIp, ipToInt, OPT, optionCode, prefixToMask } from './options.ts';
+import { encodeOptionText, OPT, optionCode } from './options.ts';
+import { intToIp, ipToInt, prefixToMask } from '../lib/ipv4.ts';
 
 export interface Subnet {
   /** '10.0.0.0/24' */

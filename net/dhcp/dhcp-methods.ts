@@ -10,7 +10,7 @@ import type { Db } from '../../agent/store/db.ts';
 import { parseMac } from '../../provisioning/mac.ts';
 import type { DhcpService } from './dhcp-service.ts';
 import { effectiveState, leaseFromRow, type Lease, type LeaseRow } from './leases.ts';
-import { ipToInt, prefixToMask } from './options.ts';
+import { ipToInt, prefixToMask } from '../lib/ipv4.ts';
 
 export interface LeaseView extends Omit<Lease, 'startsAt' | 'expiresAt' | 'updatedAt'> {
   startsAt: string; expiresAt: string; updatedAt: string;

@@ -16,7 +16,7 @@ import type { DhcpConfig } from './config-schema.ts';
 import { resolveConfig, type ResolvedConfig } from './config.ts';
 import type { HandlerState } from './handler.ts';
 import { LeaseTable, type Lease, type LeaseChange } from './leases.ts';
-import { intToIp, ipToInt, maskToPrefix } from './options.ts';
+import { intToIp, ipToInt, maskToPrefix } from '../lib/ipv4.ts';
 import { DhcpServer } from './server.ts';
 import { systemInterfaces, type LocalIface } from '../../agent/system/interfaces.ts';
 

@@ -7,7 +7,8 @@ import { defaultDhcpConfig, type DhcpConfig } from './config-schema.ts';
 import { resolveConfig } from './config.ts';
 import { handle, type Decision, type HandlerState } from './handler.ts';
 import { LeaseTable } from './leases.ts';
-import { decodeOptionValue, intToIp, ipToInt, OPT } from './options.ts';
+import { decodeOptionValue, OPT } from './options.ts';
+import { intToIp, ipToInt } from '../lib/ipv4.ts';
 import { clientMessage, type ClientMsgOpts } from './testing.ts';
 
 const SERVER = '10.99.0.1';

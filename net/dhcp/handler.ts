@@ -6,7 +6,8 @@
 import { BROADCAST_FLAG, emptyMessage, encodingLength, getOption, macOf, optionsWithOverload, type DhcpMessage, type DhcpOption } from './codec.ts';
 import { inRanges, optionBytes, subnetOf, type ResolvedConfig, type Subnet } from './config.ts';
 import type { Lease, LeaseView, LeaseWrite } from './leases.ts';
-import { intToIp, MESSAGE_TYPES as MT, messageTypeName, OPT } from './options.ts';
+import { MESSAGE_TYPES as MT, messageTypeName, OPT } from './options.ts';
+import { intToIp, ipToInt } from '../lib/ipv4.ts';
 
 export interface HandlerState {
   config: ResolvedConfig;
@@ -125,18 +126,13 @@ function chooseAddress(c: Ctx, s: Subnet): number | undefined {
   if (offer && (offer.ip & s.mask) >>> 0 === s.network && availableFor(c, s, offer.ip, false)) return offer.ip;
   const prev = L.leaseForMac(c.mac, s);
   if (prev && prev.state !== 'declined') {
-    const ip = ipNum(prev.ip);
+    const ip = ipToInt(prev.ip)!;
     if (availableFor(c, s, ip, false)) return ip;
   }
   const want = u32(opt(c, OPT.REQUESTED_IP));
   if (want !== undefined && availableFor(c, s, want, false)) return want;
   return L.peekFree(s);
 }
-
-const ipNum = (s: string): number => {
-  const p = s.split('.');
-  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
-};
 
 /** The subnet a DISCOVER/SELECTING/INIT-REBOOT comes from: the relay's, else the served one. */
 function arrivalSubnet(c: Ctx): Subnet | undefined {

@@ -10,7 +10,7 @@
 import type { Db } from '../../agent/store/db.ts';
 import type { ResolvedConfig, Subnet } from './config.ts';
 import { inRanges, subnetOf } from './config.ts';
-import { intToIp, ipToInt } from './options.ts';
+import { ipToInt } from '../lib/ipv4.ts';
 import { MinHeap } from '../lib/min-heap.ts';
 
 export type LeaseState = 'bound' | 'released' | 'declined' | 'expired';
@@ -374,5 +374,3 @@ export class LeaseTable implements LeaseView {
   /** Every durable record (memory copy), for tests and status. */
   all(): Lease[] { return [...this.byIp.values()].map((l) => ({ ...l })); }
 }
-
-export { intToIp };

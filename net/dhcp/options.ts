@@ -1,6 +1,7 @@
 // DHCPv4 option registry (RFC 2132 and friends): one table code -> name and value type, with an
 // explicit UNKNOWN_<n> fallback both ways (STYLE rule 3). Unknown options stay raw bytes, so a
 // decoded message re-encodes losslessly. Pure: no I/O.
+import { ipToInt } from '../lib/ipv4.ts';
 
 export type OptionType = 'ip' | 'ips' | 'u8' | 'u16' | 'u32' | 'i32' | 'text' | 'bytes' | 'codes';
 
@@ -79,29 +80,6 @@ export type MessageTypeName = keyof typeof MESSAGE_TYPES;
 const TYPE_NAMES = Object.fromEntries(Object.entries(MESSAGE_TYPES).map(([k, v]) => [v, k])) as Record<number, MessageTypeName>;
 export function messageTypeName(n: number): string {
   return TYPE_NAMES[n] ?? `UNKNOWN_${n}`;
-}
-
-// ---- IPv4 helpers (uint32 <-> dotted) ----
-
-export function ipToInt(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const p = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
-  if (p.some((x) => x > 255)) return undefined;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
-
-export function intToIp(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-export function prefixToMask(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
-
-export function maskToPrefix(mask: number): number | undefined {
-  for (let len = 0; len <= 32; len++) if (prefixToMask(len) === mask) return len;
-  return undefined;
 }
 
 // ---- typed option values ----

@@ -14,7 +14,8 @@ import type { Logger } from '../../agent/log.ts';
 import { decode, emptyMessage, encode, getOption, type CodecErrorCode } from './codec.ts';
 import { handle, type HandlerState, type Note, type Reply } from './handler.ts';
 import type { LeaseTable } from './leases.ts';
-import { decodeOptionValue, intToIp, ipToInt, MESSAGE_TYPES as MT, OPT } from './options.ts';
+import { decodeOptionValue, MESSAGE_TYPES as MT, OPT } from './options.ts';
+import { intToIp, ipToInt } from '../lib/ipv4.ts';
 
 export interface DhcpServerOptions {
   port: number;

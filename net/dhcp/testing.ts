@@ -1,6 +1,7 @@
 // Builders for DHCP client messages, shared by unit tests, the fuzz target and the bench.
 import { emptyMessage, type DhcpMessage } from './codec.ts';
-import { ipToInt, MESSAGE_TYPES, OPT, type MessageTypeName } from './options.ts';
+import { MESSAGE_TYPES, OPT, type MessageTypeName } from './options.ts';
+import { ipToInt } from '../lib/ipv4.ts';
 
 export interface ClientMsgOpts {
   mac?: string;

@@ -117,11 +117,18 @@ export function createFetchGuard(o: FetchGuardOptions): FetchGuard {
   const limiter = new FailureLimiter({ limit: config.failLimit, windowMs: config.failWindowMs });
   const opaque = randomBytes(12).toString('base64url');
 
-  /** Does auth apply to this tenant now? (Asked per request: credentials can change at any time.) */
-  const authApplies = (tenant: string | null): boolean =>
-    config.mode === 'required' || (config.mode === 'auto' && firstCredential(db, tenant) !== undefined);
-
-  const realmOf = (tenant: string | null): string => firstCredential(db, tenant)?.realm ?? config.realm;
+  /**
+   * Does auth apply to this tenant now? undefined when not; else how to get the realm of its
+   * challenge. Asked per request (credentials can change at any time), and the tenant's first
+   * credential is read at most once: 'auto' reads it to decide and keeps its realm, 'required'
+   * reads it only when a challenge needs the realm.
+   */
+  const authFor = (tenant: string | null): { realm: () => string } | undefined => {
+    if (config.mode === 'required') return { realm: () => firstCredential(db, tenant)?.realm ?? config.realm };
+    if (config.mode !== 'auto') return undefined;
+    const first = firstCredential(db, tenant);
+    return first ? { realm: () => first.realm } : undefined;
+  };
   /** Nonces are bound to tenant and realm: one tenant's nonce is worthless for another. */
   const nonceScope = (tenant: string | null, realm: string): string => `${tenant ?? ''}|${realm}`;
 
@@ -152,8 +159,7 @@ export function createFetchGuard(o: FetchGuardOptions): FetchGuard {
     }
   };
 
-  const challenge = (req: GuardRequest, tenant: string | null, stale: boolean): GuardResult => {
-    const realm = realmOf(tenant);
+  const challenge = (req: GuardRequest, tenant: string | null, realm: string, stale: boolean): GuardResult => {
     const nonce = nonces.issue(nonceScope(tenant, realm), now());
     return {
       kind: 'refuse', status: 401,
@@ -234,18 +240,19 @@ export function createFetchGuard(o: FetchGuardOptions): FetchGuard {
       base.path = shown;
     } else {
       tenant = tenantOf(segments);
-      if (tenant !== undefined && authApplies(tenant)) {
+      const auth = tenant === undefined ? undefined : authFor(tenant);
+      if (tenant !== undefined && auth) {
         const rest = multiTenant ? segments.slice(1).join('/') : segments.join('/');
         if (req.authorization !== undefined) {
           const v = verify(req, tenant);
           if (v.ok) identity = { via: 'credentials', user: v.user };
           else {
             record(base, 401, v.outcome, { tenant, user: v.user, detail: v.detail });
-            return challenge(req, tenant, v.outcome === 'stale-nonce');
+            return challenge(req, tenant, auth.realm(), v.outcome === 'stale-nonce');
           }
         } else if (!publicFiles.some((re) => re.test(rest))) {
           record(base, 401, 'challenged', { tenant });
-          return challenge(req, tenant, false);
+          return challenge(req, tenant, auth.realm(), false);
         }
       }
     }
@@ -289,9 +296,10 @@ export function createFetchGuard(o: FetchGuardOptions): FetchGuard {
       record(base, 403, 'ua-mismatch', { tenant, user: identity.user, mac: fileMac, detail: `User-Agent names ${uaMac}, the file is for ${fileMac}` });
       return { kind: 'refuse', status: 403, headers: {} };
     }
-    if (result.sensitive && identity.via === 'none' && tenant !== undefined && authApplies(tenant)) {
+    const secretAuth = result.sensitive && identity.via === 'none' && tenant !== undefined ? authFor(tenant) : undefined;
+    if (tenant !== undefined && secretAuth) {
       record(base, 401, 'secret-refused', { tenant, mac: fileMac, detail: 'the file carries secrets; a public path does not serve it' });
-      return challenge(req, tenant, false);
+      return challenge(req, tenant, secretAuth.realm(), false);
     }
     record(base, 200, 'served', { tenant, user: identity.user, mac: fileMac ?? identity.device?.mac });
     return { kind: 'file', result: result as ServedFile };
@@ -307,7 +315,7 @@ export function createFetchGuard(o: FetchGuardOptions): FetchGuard {
         return result;
       }
       const mac = result.origin.kind === 'device' ? result.origin.mac : undefined;
-      if (result.sensitive && (tenant === undefined || authApplies(tenant))) {
+      if (result.sensitive && (tenant === undefined || authFor(tenant) !== undefined)) {
         const detail = 'the file carries secrets and TFTP cannot authenticate; fetch it over HTTP(S) with credentials or a token';
         record(base, 404, 'secret-refused', { tenant, mac, detail });
         return { ok: false, reason: 'auth-required', detail };

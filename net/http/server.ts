@@ -13,6 +13,7 @@ import type { Config } from '../../agent/config/types.ts';
 import { ConfigError, InvalidArgumentError, UnavailableError } from '../../agent/errors.ts';
 import type { Logger } from '../../agent/log.ts';
 import type { FileSource, ServedFile, Transport } from '../../provisioning/file-source.ts';
+import { unmapIPv4 } from '../lib/ipv4.ts';
 import { shownPath, type FetchGuard } from './auth-gate.ts';
 import { httpDate, isNotModified, quoteEtag } from './conditional.ts';
 import { DEFAULT_MAX_PATH_LENGTH, parseRequestPath } from './request-path.ts';
@@ -418,8 +419,7 @@ function sendPlain(res: http.ServerResponse, status: number): void {
 }
 
 function clientIp(socket: Socket): string {
-  const a = socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
+  return unmapIPv4(socket.remoteAddress ?? '');
 }
 
 function userAgent(req: http.IncomingMessage): string | undefined {

@@ -20,7 +20,7 @@ import { REFUSE_REASONS, type RateLimiter, type RefuseReason } from './pnp-polic
 import { NotifyTransactions, SubscribeCache } from './pnp-transactions.ts';
 
 import type { LocalIface } from '../../agent/system/interfaces.ts';
-import { ipToInt } from '../dhcp/options.ts';
+import { ipToInt } from '../lib/ipv4.ts';
 
 interface ReplySocket { sock: Socket; iface: LocalIface; port: number }
 

@@ -2,13 +2,13 @@
 // answered. The last known address is the most recent of: its PnP SUBSCRIBE (pnp_seen, with the
 // port it used), its DHCP lease, its last successful file fetch (in memory); else its static IP.
 // SIP port 5060 unless PnP saw another. The attempt and its outcome are audited.
+import { isIPv4 } from 'node:net';
 import { withAudit } from '../../agent/audit.ts';
 import { optionalBool, optionalInt, optionalString, requireString, allowParams } from '../../agent/control/params.ts';
 import type { MethodTable } from '../../agent/control/registry.ts';
 import { InvalidArgumentError, NotFoundError, PbxError } from '../../agent/errors.ts';
 import type { Db } from '../../agent/store/db.ts';
 import { requireDeviceMac } from '../../provisioning/mac.ts';
-import { isIPv4 } from '../../provisioning/validate.ts';
 import { modelById } from '../../provisioning/repo/catalog.ts';
 import { accountById, deviceByMac } from '../../provisioning/repo/devices.ts';
 import { sendResync, type ResyncRequest, type ResyncResult } from './resync-client.ts';

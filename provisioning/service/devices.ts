@@ -3,6 +3,7 @@
 // belongs to one tenant) and the tenant of a device does not change.
 import { withAudit, type Actor } from '../../agent/audit.ts';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../agent/errors.ts';
+import { ipToInt } from '../../net/lib/ipv4.ts';
 import type { NotServedReason } from '../file-source.ts';
 import { requireDeviceMac } from '../mac.ts';
 import { MASK } from '../placeholders.ts';
@@ -47,8 +48,6 @@ const DEVICE_FIELDS = [
 ] as const;
 
 type DeviceFields = Omit<DeviceRow, 'id' | 'tenant_uuid' | 'created_at' | 'updated_at'>;
-
-const ipInt = (ip: string): number => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 
 /** The template a device file renders with: the device's own, else the model default. */
 export function effectiveTemplate(ctx: ServiceContext, d: DeviceRow, m: ModelInfo): TemplateRow | undefined {
@@ -128,7 +127,7 @@ export function createDeviceService(ctx: ServiceContext) {
       if (!ip) throw new InvalidArgumentError('ip', 'is required when dhcp is off');
       if (!mask) throw new InvalidArgumentError('netmask', 'is required when dhcp is off');
     }
-    if (ip && mask && gateway && ((ipInt(ip) ^ ipInt(gateway)) & ipInt(mask)) >>> 0 !== 0) {
+    if (ip && mask && gateway && ((ipToInt(ip)! ^ ipToInt(gateway)!) & ipToInt(mask)!) >>> 0 !== 0) {
       throw new InvalidArgumentError('gateway', `${gateway} is not in the subnet of ${ip}/${mask}`);
     }
     if (!effectiveTemplate(ctx, { template_id: templateId } as DeviceRow, model)) {

@@ -4,8 +4,9 @@
 // `node test/dhcp/raw-client.ts '<json ClientMsgOpts + type>' WAIT_MS`
 import { createSocket } from 'node:dgram';
 import { decode, encode, getOption } from '../../net/dhcp/codec.ts';
-import { intToIp, messageTypeName, OPT } from '../../net/dhcp/options.ts';
+import { messageTypeName, OPT } from '../../net/dhcp/options.ts';
 import { clientMessage, type ClientMsgOpts } from '../../net/dhcp/testing.ts';
+import { intToIp } from '../../net/lib/ipv4.ts';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ClientMsgOpts & { type: 'REQUEST' };
 const wait = Number(process.argv[3] ?? 1000);
