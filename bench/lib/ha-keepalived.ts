@@ -5,7 +5,7 @@
 //
 // Master-down interval (RFC 5798 / vrrp.h): 3 x advert + skew, skew = (256 - priority) / 256 x
 // advert. With the backup at priority 100: 3.61 s at 1 s adverts, 0.361 s at 0.1 s.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { collectLines, waitForExit, type LineCollector } from '../../test/lab/proc.ts';
@@ -57,8 +57,12 @@ export function keepalivedConf(ha: HaLab, o: KeepalivedOptions): string {
   ].join('\n');
 }
 
+let starts = 0;
+
 export async function startKeepalived(ha: HaLab, o: KeepalivedOptions): Promise<Keepalived> {
-  const dir = join(o.dir, `ka-${o.node}`);
+  // A folder per start: a VRRP child of the previous instance that is still exiting must not
+  // make this one refuse to start ("daemon is already running", seen in CI).
+  const dir = join(o.dir, `ka-${o.node}-${++starts}`);
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, 'keepalived.conf');
   writeFileSync(conf, keepalivedConf(ha, o));
@@ -73,11 +77,40 @@ export async function startKeepalived(ha: HaLab, o: KeepalivedOptions): Promise<
   return {
     node: o.node, proc, pid: proc.pid!, log,
     async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      await waitForExit(proc, 10_000).catch(() => proc.kill('SIGKILL'));
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        await waitForExit(proc, 10_000).catch(() => proc.kill('SIGKILL'));
+      }
+      await reapVrrpChild(join(dir, 'vrrp.pid'), conf);
     },
   };
+}
+
+/**
+ * The parent's exit does not wait for its VRRP child, which would go on advertising into the
+ * next measurement. Its PID comes from our private pid file and is checked against our config
+ * path before any signal; it gets 3 s to leave on its own, then SIGKILL.
+ */
+async function reapVrrpChild(pidFile: string, conf: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const ours = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(conf);
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  for (let i = 0; i < 30 && ours(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (ours()) {
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 30 && ours(); i++) await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The two-node keepalived pair as a bench contender: nA priority 200 (wins), nB priority 100. */
