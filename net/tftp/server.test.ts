@@ -10,6 +10,7 @@ import { tftpGet, TftpClientError } from './client.ts';
 import { toNetascii } from './netascii.ts';
 import { decode, encode, type Packet } from './packet.ts';
 import { createTftpServer, type TftpConfig } from './server.ts';
+import { rng } from '../../test/lib/rng.ts';
 import { captureLog, RawPeer, sha256, tableSource, TEST_ENGINE, testConfig } from './testing.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tftp-srv-'));
@@ -346,6 +347,48 @@ test('an asset that shrinks before it is sent: ERROR 0 "read error", counted, sl
     peer.close();
     await server.stop();
   }
+});
+
+test('hostile datagrams on transfer ports: each transfer ends or completes, nothing crashes or leaks a slot', async () => {
+  const rand = rng(20261130);
+  const byte = () => Math.floor(rand() * 256);
+  const garbage = (): Buffer => {
+    const kind = Math.floor(rand() * 6);
+    const n = Math.floor(rand() * 40);
+    const tail = Buffer.from(Array.from({ length: n }, byte));
+    // Near misses of what the pump's fast path takes (ACK, ERROR) and of what only JS decides.
+    if (kind === 0) return Buffer.concat([Buffer.from([0, 4, byte(), byte()]), rand() < 0.5 ? Buffer.alloc(n) : tail]);
+    if (kind === 1) return Buffer.concat([Buffer.from([0, 5, 0, byte()]), tail, rand() < 0.5 ? Buffer.from([0]) : Buffer.alloc(0)]);
+    if (kind === 2) return Buffer.from([0, Math.floor(rand() * 8)]);
+    if (kind === 3) return Buffer.concat([Buffer.from([0, 3, 0, 1]), tail]);
+    if (kind === 4) return Buffer.alloc(0);
+    return tail;
+  };
+  await withServer({ retransmitMs: 50, retries: 2 }, async (port, { server }) => {
+    // Peers stay open to the end: a closed peer's port could be reused by the next one, whose
+    // RRQ would then be taken for a repeat of the unfinished transfer.
+    const peers: RawPeer[] = [];
+    try {
+      for (let round = 0; round < 40; round++) {
+        const peer = await RawPeer.open();
+        peers.push(peer);
+        peer.send(rrq('medium.bin'), port);
+        const d = await expectPacket(peer);
+        for (let i = 0; i < 50; i++) peer.send(garbage(), d.port);
+      }
+      // Every transfer ends one way or another (illegal-op, client-error, timed out).
+      await waitFor(() => server.stats().sessionsActive === 0, 5000);
+    } finally {
+      for (const p of peers) p.close();
+    }
+    const st = server.stats();
+    assert.equal(st.errors.internal, 0);
+    assert.equal(st.sessionsTotal, 40);
+    assert.ok(st.malformed > 0, 'malformed datagrams were counted');
+    // And the server still serves.
+    const r = await tftpGet({ host: '127.0.0.1', port, file: 'medium.bin', options: { blksize: 1428 } });
+    assert.deepEqual(r.data, medium);
+  });
 });
 
 async function waitFor(ok: () => boolean, ms = 2000): Promise<void> {
