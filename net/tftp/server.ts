@@ -346,6 +346,7 @@ class Server implements TftpServer {
       } else {
         const tid: TidSockets = await openTid(local, client);
         dropSockets = () => {
+          tid.release();
           tid.data.close();
           tid.guard.close();
         };

@@ -217,6 +217,7 @@ export class Transfer implements ActiveTransfer {
     const done = () => {
       if (--open === 0) this.#deps.onClose(this, end);
     };
+    this.#tid.release();
     this.#tid.data.close(done);
     this.#tid.guard.close(done);
   }
