@@ -151,12 +151,17 @@ static size_t block_length(pump_t *p, int64_t abs) {
   return (size_t)n;
 }
 
-// Makes [first, last] readable from memory. 0, or -1 on a read error (file shrank, I/O error).
-static int ensure_chunk(pump_t *p, int64_t first, int64_t last) {
-  if (p->data) return 0;
-  int64_t from = block_offset(p, first);
-  int64_t to = block_offset(p, last) + (int64_t)block_length(p, last);
-  if (from >= p->chunk_start && to <= p->chunk_start + (int64_t)p->chunk_len) return 0;
+// Is block `abs` in memory? Always for a Buffer body; for a file, when the chunk holds it.
+static int in_chunk(pump_t *p, int64_t abs) {
+  if (p->data) return 1;
+  if (p->chunk_start < 0) return 0; // nothing read yet
+  int64_t from = block_offset(p, abs);
+  return from >= p->chunk_start && from + (int64_t)block_length(p, abs) <= p->chunk_start + (int64_t)p->chunk_len;
+}
+
+// Reads the chunk that starts with block `abs`. 0, or -1 on a read error (file shrank, I/O error).
+static int load_chunk(pump_t *p, int64_t abs) {
+  int64_t from = block_offset(p, abs);
   int64_t want = p->size - from;
   if (want > (int64_t)p->chunk_cap) want = (int64_t)p->chunk_cap;
   size_t got = 0;
@@ -176,9 +181,10 @@ static const uint8_t *payload(pump_t *p, int64_t abs) {
   return p->data ? p->data + off : p->chunk + (off - p->chunk_start);
 }
 
-// Sends blocks [first, last]; returns 0, -1 on a read error, else an errno.
+// Sends blocks [first, last] in batches of at most BATCH datagrams per sendmmsg; a batch ends
+// early where the file chunk does (a window may be larger than a chunk, which stays <= 1 MiB).
+// Returns 0, -1 on a read error, else an errno.
 static int send_window(pump_t *p, int64_t first, int64_t last) {
-  if (ensure_chunk(p, first, last) != 0) return -1;
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH][2];
   uint8_t hdr[BATCH][4];
@@ -187,6 +193,10 @@ static int send_window(pump_t *p, int64_t first, int64_t last) {
     unsigned n = 0;
     double bytes = 0;
     for (; n < BATCH && abs <= last; n++, abs++) {
+      if (!in_chunk(p, abs)) {
+        if (n > 0) break; // send these first: loading replaces the bytes they point into
+        if (load_chunk(p, abs) != 0) return -1;
+      }
       size_t len = block_length(p, abs);
       hdr[n][0] = 0; hdr[n][1] = OP_DATA; hdr[n][2] = (uint8_t)((abs >> 8) & 0xff); hdr[n][3] = (uint8_t)(abs & 0xff);
       iov[n][0].iov_base = hdr[n]; iov[n][0].iov_len = 4;
@@ -504,9 +514,12 @@ static napi_value start(napi_env env, napi_callback_info info) {
     napi_create_reference(env, argv[5], 1, &p->body_ref);
   } else {
     if (file_fd < 0) { bad = "start: a body Buffer or a file descriptor is needed"; goto fail; }
-    // A whole number of blocks covering a window, at least 128 KiB (body.ts's chunkBytes rule).
-    size_t cap = (size_t)blksize * windowsize;
-    if (cap < 128 * 1024) cap = (128 * 1024 / blksize + 1) * blksize;
+    // body.ts's chunkBytes rule: a window, within [128 KiB, 1 MiB], in whole blocks (at least one).
+    uint64_t want = (uint64_t)blksize * windowsize;
+    if (want < 128 * 1024) want = 128 * 1024;
+    if (want > 1024 * 1024) want = 1024 * 1024;
+    size_t cap = (size_t)(want / blksize) * blksize;
+    if (cap == 0) cap = blksize;
     p->chunk_cap = cap;
     p->chunk = malloc(cap);
     if (!p->chunk) { err = ENOMEM; goto fail; }
