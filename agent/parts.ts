@@ -7,6 +7,7 @@ import { createFetchGuard } from '../net/http/auth-gate.ts';
 import { fetchMethods } from '../net/http/auth-methods.ts';
 import { createHttpServer } from '../net/http/server.ts';
 import { resyncMethods } from '../net/sip/resync-methods.ts';
+import { createResyncOnChange } from '../net/sip/resync-on-change.ts';
 import { createFetchLog } from '../provisioning/fetch-log.ts';
 import { phonebookMethods } from '../provisioning/phonebook-methods.ts';
 import { pnpMethods } from '../net/sip/pnp-methods.ts';
@@ -116,7 +117,14 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
   // refuses config edits on the paired member, naming the coordinator, and kicks replication.
   const pairSync = createPairSync({ cfg, db, log, facts, leases: dhcp ? dhcpLeaseSource(dhcp) : undefined });
   services.push(...pairSync.services);
-  return { services, methods: pairSync.guard({ ...provisioningMethods(prov), ...pnpMethods(db), ...adoptMethods(prov.service, (mac) => seenRepo(db).get(mac)), ...dhcpMethods(db, () => dhcp), ...securityMethods, ...rps.methods, ...ha.methods, ...pairSync.methods }) };
+  // provisioning.resyncOnChange (net/sip/resync-on-change.ts): inside the guard, so an edit the
+  // member refuses never queues a resync; only the node whose edits are accepted sends.
+  const resync = createResyncOnChange({
+    config: cfg.provisioning, db, log: log.child({ mod: 'resync' }), lastFetch,
+    isMember: () => pairSync.link.coordinatorName() !== undefined,
+  });
+  services.push(resync.service);
+  return { services, methods: pairSync.guard(resync.wrap({ ...provisioningMethods(prov), ...pnpMethods(db), ...adoptMethods(prov.service, (mac) => seenRepo(db).get(mac)), ...dhcpMethods(db, () => dhcp), ...securityMethods, ...rps.methods, ...ha.methods, ...pairSync.methods })) };
 };
 
 /** The URLs phones are given: the PBX address, with the port when it is not the default. */

@@ -42,6 +42,9 @@ export const SCHEMA: Section = section('pbx-agent configuration', {
     multiTenant: f('bool', false, 'Multi-tenant mode: files are served under <tenant_uuid>/ (TFTP) and /provisioning/<tenant_uuid>/ (HTTP). SIP PnP is refused in this mode.'),
     assetsDir: f('string', '', 'Folder of static assets (firmware, wallpapers, ringtones) served as-is. Empty: <state.dir>/assets.', { emptyOk: true }),
     httpPath: f('string', '/provisioning', 'URL path under which HTTP(S) serves provisioning files.'),
+    resyncOnChange: f('enum', 'off', 'After a provisioning edit through pbxctl (device, account, template, model, rule, placeholder), tell the phones whose files changed to fetch them again: "check-sync" sends the vendor\'s resync NOTIFY (as pbxctl device resync does) to each affected enabled device with an account; "off" sends nothing. Off by default: on some models (Polycom, or a phone set to reboot on check-sync) a resync reboots the phone, which drops a call in progress. With HA only the coordinator sends.', { values: ['off', 'check-sync'] }),
+    resyncDelayMs: f('duration-ms', 5000, 'How long resyncOnChange waits after the last edit before sending: edits within this window are coalesced, so a script editing 300 devices one by one sends one NOTIFY per phone, not one per edit, and phones fetch the finished configuration.', { min: 0, max: 600000 }),
+    resyncRatePerSec: f('int', 10, 'At most this many resync NOTIFYs started per second by resyncOnChange: a template edit may touch hundreds of phones, and they must neither get a NOTIFY storm on the LAN nor all fetch their files from this node at once.', { min: 1, max: 1000 }),
   }, (p: Config['provisioning']) => {
     if (!p.httpPath.startsWith('/') || p.httpPath.endsWith('/')) {
       throw new ConfigError('provisioning.httpPath', `'${p.httpPath}' must start with '/' and not end with one, e.g. '/provisioning'`);

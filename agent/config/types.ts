@@ -15,7 +15,11 @@ export interface Config {
     address: string; sipUdpPort: number; sipTcpPort: number; sipTlsPort: number;
     domain: string; ntpServer: string; timezone: string; language: string;
   };
-  provisioning: { multiTenant: boolean; assetsDir: string; httpPath: string };
+  provisioning: {
+    multiTenant: boolean; assetsDir: string; httpPath: string;
+    /** Optional so test configs built by hand may leave them out (= 'off', 5000, 10). */
+    resyncOnChange?: 'off' | 'check-sync'; resyncDelayMs?: number; resyncRatePerSec?: number;
+  };
   tftp: {
     enabled: boolean; address: string; port: number; maxBlksize: number; maxWindowsize: number;
     retransmitMs: number; retries: number; maxSessions: number; maxSessionsPerClient: number;

@@ -17,6 +17,8 @@ export interface ResyncRequest {
   t2Ms?: number;
   /** Local address to send from (default: any). */
   localAddress?: string;
+  /** Ends the transaction at once (outcome 'error', 'aborted'): the daemon is stopping. */
+  signal?: AbortSignal;
 }
 
 export interface ResyncResult {
@@ -46,10 +48,12 @@ export async function sendResync(r: ResyncRequest): Promise<ResyncResult> {
   return new Promise<ResyncResult>((resolve) => {
     let done = false;
     let local: Endpoint | undefined;
+    const onAbort = (): void => finish({ outcome: 'error', error: 'aborted' });
     const finish = (res: Omit<ResyncResult, 'transmissions' | 'ms'>): void => {
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
+      r.signal?.removeEventListener('abort', onAbort);
       sock.close();
       resolve({ ...res, transmissions, ms: Date.now() - started, ...(provisional ? { provisional } : {}), ...(local ? { local } : {}) });
     };
@@ -74,6 +78,8 @@ export async function sendResync(r: ResyncRequest): Promise<ResyncResult> {
       arm();
     };
 
+    if (r.signal?.aborted) return onAbort();
+    r.signal?.addEventListener('abort', onAbort, { once: true });
     sock.on('error', (e: NodeJS.ErrnoException) => finishError(e));
     sock.on('message', (buf) => {
       const a = readAnswer(buf, callId);
@@ -87,8 +93,11 @@ export async function sendResync(r: ResyncRequest): Promise<ResyncResult> {
       }
       finish({ outcome: 'answered', status: a.status, reason: a.reason });
     });
+    // After an abort the socket is closed: nothing more may touch it.
     sock.bind(0, r.localAddress, () => {
+      if (done) return;
       sock.connect(r.target.port, r.target.address, (err?: Error) => {
+        if (done) return;
         if (err) return finishError(err as NodeJS.ErrnoException);
         const la = sock.address();
         local = { address: r.localAddress && r.localAddress !== '0.0.0.0' ? r.localAddress : la.address, port: la.port };

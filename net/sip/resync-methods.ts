@@ -9,6 +9,7 @@ import type { MethodTable } from '../../agent/control/registry.ts';
 import { InvalidArgumentError, NotFoundError, PbxError } from '../../agent/errors.ts';
 import type { Db } from '../../agent/store/db.ts';
 import { requireDeviceMac } from '../../provisioning/mac.ts';
+import type { DeviceRow } from '../../provisioning/types.ts';
 import { modelById } from '../../provisioning/repo/catalog.ts';
 import { accountById, deviceByMac } from '../../provisioning/repo/devices.ts';
 import { sendResync, type ResyncRequest, type ResyncResult } from './resync-client.ts';
@@ -46,6 +47,13 @@ export function lastKnownAddress(db: Db, mac: string, lastFetch?: ResyncMethodsO
   return undefined;
 }
 
+/** What the NOTIFY to a device says: its brand's event, and its account's user name (or ''). */
+export function notifyFor(db: Db, device: DeviceRow, reboot: boolean): { brand: string; event: string; user: string } {
+  const brand = modelById(db, device.model_id)?.brand ?? '';
+  const user = device.account_id === null ? '' : accountById(db, device.account_id)?.username ?? '';
+  return { brand, event: resyncEvent(brand, reboot), user };
+}
+
 function parseTarget(text: string): Endpoint {
   const m = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(text.trim());
   const port = m?.[2] === undefined ? 5060 : Number(m[2]);
@@ -70,9 +78,7 @@ export function resyncMethods(o: ResyncMethodsOptions): MethodTable {
       if (!target) {
         throw new PbxError('PBX_ERR_UNAVAILABLE', `device ${mac} has no known address: it was never seen by PnP, DHCP or a file fetch since start, and has no static IP; give one with --address IP[:PORT]`, { mac });
       }
-      const brand = modelById(db, device.model_id)?.brand ?? '';
-      const event = resyncEvent(brand, reboot);
-      const user = device.account_id === null ? '' : accountById(db, device.account_id)?.username ?? '';
+      const { brand, event, user } = notifyFor(db, device, reboot);
       const result = await send({ target, event, user, t1Ms });
       const said = result.outcome === 'answered' ? `answered ${result.status} ${result.reason ?? ''}`.trim() : result.outcome;
       withAudit(db, actor, (audit) => audit({

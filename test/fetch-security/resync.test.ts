@@ -4,66 +4,20 @@
 // (Timer F) and an unreachable port.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ControlClient } from '../../agent/control/client.ts';
 import { freePort } from '../lab/ports.ts';
 import { requireTools } from '../lab/preflight.ts';
+import { notifyScenario, startSipp, waitUdpBound } from '../lab/sipp.ts';
 import { run, startAgent, type Agent } from '../e2e/agent.ts';
 
 const YEALINK = '001565aabbcc';
 const SNOM = '000413112233';
 const GS = '000b82445566';
-
-/** A sipp UAS that receives one NOTIFY whose Event header must match `event` exactly, answers `status`. */
-function scenario(event: string, status = '200 OK', pauseMs = 0): string {
-  const re = `^ *${event.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} *$`;
-  const recv = `  <recv request="NOTIFY">\n    <action>\n      <ereg regexp="${re}" search_in="hdr" header="Event:" check_it="true" assign_to="1"/>\n    </action>\n  </recv>\n`;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="phone receiving a resync NOTIFY">
-${recv}${pauseMs ? `  <pause milliseconds="${pauseMs}"/>\n` : ''}  <send>
-    <![CDATA[
-      SIP/2.0 ${status}
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <Reference variables="1"/>
-</scenario>
-`;
-}
-
-interface Sipp { proc: ChildProcess; exited: Promise<{ code: number | null; out: string }> }
-
-function startSipp(dir: string, name: string, xml: string, ip: string, port: number): Sipp {
-  const file = join(dir, `${name}.xml`);
-  writeFileSync(file, xml);
-  const proc = spawn('sipp', ['-sf', file, '-i', ip, '-p', String(port), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error',
-    '-trace_err', '-error_file', join(dir, `${name}.err`)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d) => { out += d; });
-  proc.stderr!.on('data', (d) => { out += d; });
-  return { proc, exited: new Promise((r) => proc.on('exit', (code) => r({ code, out }))) };
-}
-
-async function waitUdpBound(port: number, ip: string): Promise<void> {
-  // sipp binds at start; /proc/net/udp says when it holds the port (a probe bind of our own
-  // could steal the port from it).
-  const want = `${ip.split('.').reverse().map((o) => Number(o).toString(16).padStart(2, '0')).join('').toUpperCase()}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
-  for (let i = 0; i < 300; i++) {
-    if (readFileSync('/proc/net/udp', 'utf8').includes(` ${want} `)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sipp did not bind ${ip}:${port}`);
-}
 
 interface ResyncJson { answered: boolean; outcome: string; status?: number; event: string; transmissions: number; target: { address: string; port: number; source: string } }
 
@@ -100,7 +54,7 @@ describe('device resync (real daemon, sipp as the phone)', () => {
 
   it('Yealink: check-sync;reboot=false to --address, sipp answers 200, pbxctl reports it (exit 0)', async () => {
     const port = await freePort({ proto: 'udp' });
-    const sipp = startSipp(dir, 'yealink', scenario('check-sync;reboot=false'), '127.0.0.1', port);
+    const sipp = startSipp(dir, 'yealink', notifyScenario('check-sync;reboot=false'), '127.0.0.1', port);
     sippProcs.push(sipp.proc);
     await waitUdpBound(port, '127.0.0.1');
     const { code, r } = await resync([YEALINK, '--address', `127.0.0.1:${port}`]);
@@ -117,7 +71,7 @@ describe('device resync (real daemon, sipp as the phone)', () => {
 
   it('the sipp Event check can fail: a phone expecting reboot=true flags our reboot=false', async () => {
     const port = await freePort({ proto: 'udp' });
-    const sipp = startSipp(dir, 'mismatch', scenario('check-sync;reboot=true'), '127.0.0.1', port);
+    const sipp = startSipp(dir, 'mismatch', notifyScenario('check-sync;reboot=true'), '127.0.0.1', port);
     sippProcs.push(sipp.proc);
     await waitUdpBound(port, '127.0.0.1');
     await resync([YEALINK, '--address', `127.0.0.1:${port}`, '--t1-ms', '20']);
@@ -127,7 +81,7 @@ describe('device resync (real daemon, sipp as the phone)', () => {
 
   it('Snom --reboot: check-sync;reboot=true; the human output says answered', async () => {
     const port = await freePort({ proto: 'udp' });
-    const sipp = startSipp(dir, 'snom', scenario('check-sync;reboot=true'), '127.0.0.1', port);
+    const sipp = startSipp(dir, 'snom', notifyScenario('check-sync;reboot=true'), '127.0.0.1', port);
     sippProcs.push(sipp.proc);
     await waitUdpBound(port, '127.0.0.1');
     const out = await agent.pbxctl(['device', 'resync', SNOM, '--reboot', '--address', `127.0.0.1:${port}`]);
@@ -139,7 +93,7 @@ describe('device resync (real daemon, sipp as the phone)', () => {
 
   it('Grandstream: Event resync; a phone answering 481 gives exit 9', async () => {
     const port = await freePort({ proto: 'udp' });
-    const sipp = startSipp(dir, 'gs', scenario('resync', '481 Call/Transaction Does Not Exist'), '127.0.0.1', port);
+    const sipp = startSipp(dir, 'gs', notifyScenario('resync', '481 Call/Transaction Does Not Exist'), '127.0.0.1', port);
     sippProcs.push(sipp.proc);
     await waitUdpBound(port, '127.0.0.1');
     const { code, r } = await resync([GS, '--address', `127.0.0.1:${port}`]);
@@ -158,7 +112,7 @@ describe('device resync (real daemon, sipp as the phone)', () => {
     db.close();
     const f = await run('curl', ['-sS', '--interface', ip, '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${httpPort}/provisioning/${YEALINK}.cfg`]);
     assert.equal(f.stdout, '200');
-    const sipp = startSipp(dir, 'fetch', scenario('check-sync;reboot=false'), ip, port);
+    const sipp = startSipp(dir, 'fetch', notifyScenario('check-sync;reboot=false'), ip, port);
     sippProcs.push(sipp.proc);
     await waitUdpBound(port, ip);
     const { code, r } = await resync([YEALINK]);
@@ -169,7 +123,7 @@ describe('device resync (real daemon, sipp as the phone)', () => {
 
   it('retransmits on the SIP timers until the phone answers (sipp answers after 450 ms, T1 = 100 ms)', async () => {
     const port = await freePort({ proto: 'udp' });
-    const sipp = startSipp(dir, 'retrans', scenario('check-sync;reboot=false', '200 OK', 450), '127.0.0.1', port);
+    const sipp = startSipp(dir, 'retrans', notifyScenario('check-sync;reboot=false', '200 OK', 450), '127.0.0.1', port);
     sippProcs.push(sipp.proc);
     await waitUdpBound(port, '127.0.0.1');
     const { code, r } = await resync([YEALINK, '--address', `127.0.0.1:${port}`, '--t1-ms', '100']);

@@ -33,6 +33,7 @@ function summary(name: string, s: Obj): string {
       const peer = ((s.nodes as Obj | undefined)?.peer ?? {}) as Obj;
       return `resource ${String((s.resource as Obj | undefined)?.holder ?? '-')}, peer ${String(peer.liveness ?? '-')}`;
     }
+    case 'resync': return `on change: ${num(s.sent)} NOTIFYs, ${num(s.answered)} answered, ${num(s.failed)} failed, ${num(s.noAnswer)} no answer, ${num(s.noAddress)} without address, ${num(s.pending)} pending`;
     default: return typeof s.summary === 'string' ? s.summary : '';
   }
 }
