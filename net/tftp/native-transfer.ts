@@ -96,16 +96,25 @@ export class NativeTransfer implements ActiveTransfer {
     s.malformed += this.#state[STATE.malformed]!;
   }
 
-  /** Something from the client's TID that is neither a clean ACK nor ERROR. */
+  /**
+   * Something from the client's TID that is neither a clean ACK nor ERROR. The thread waits for
+   * the verdict: resume() when it is noise, abort() when it is an illegal operation.
+   */
   #other(msg: Buffer): void {
     if (this.#done) return;
-    const r = decode(msg);
-    if (!r.ok) {
-      this.#deps.stats.malformed++;
-      this.#deps.log.debug({ client: this.peer, code: r.error.code, bytes: msg.length }, 'malformed datagram on transfer');
-      return;
+    let illegal = false;
+    try {
+      const r = decode(msg);
+      if (!r.ok) {
+        this.#deps.stats.malformed++;
+        this.#deps.log.debug({ client: this.peer, code: r.error.code, bytes: msg.length }, 'malformed datagram on transfer');
+      } else {
+        illegal = true;
+      }
+    } finally {
+      if (illegal) this.#pump.abort(this.#handle!, ILLEGAL, 'illegal-op');
+      else this.#pump.resume(this.#handle!);
     }
-    this.#pump.abort(this.#handle!, ILLEGAL, 'illegal-op');
   }
 
   #fromOther(msg: Buffer, rinfo: RemoteInfo, guard: Socket): void {

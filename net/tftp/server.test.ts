@@ -326,6 +326,26 @@ test('a client sending DATA on its transfer gets ERROR 4 and the transfer ends a
   });
 });
 
+test('DATA and then the last ACK, back to back: the illegal DATA decides (illegal-op, not complete)', async () => {
+  await withServer({}, async (port, { server }) => {
+    const peer = await RawPeer.open();
+    try {
+      peer.send(rrq('small.cfg'), port);
+      const d = await expectPacket(peer);
+      assert.equal(d.p.op, 'DATA');
+      peer.send(encode({ op: 'DATA', block: 1, data: Buffer.from('x') }), d.port);
+      peer.send(encode({ op: 'ACK', block: 1 }), d.port);
+      const e = await expectPacket(peer);
+      assert.deepEqual(e.p, { op: 'ERROR', code: 4, message: 'illegal operation during read' });
+      await waitFor(() => server.stats().sessionsActive === 0);
+      assert.equal(server.stats().errors['illegal-op'], 1);
+      assert.equal(server.stats().completed, 0);
+    } finally {
+      peer.close();
+    }
+  });
+});
+
 test('an asset that shrinks before it is sent: ERROR 0 "read error", counted, slot freed', async () => {
   const path = join(dir, 'shrinks.rom');
   writeFileSync(path, randomBytes(512 * 1024));

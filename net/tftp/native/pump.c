@@ -8,12 +8,17 @@
 // wrap-around, duplicate ACKs ignored, RFC 7440 windows restarting after the acknowledged
 // block, backoff doubling to 60 s, retries); net/tftp/server.test.ts runs the same cases on both
 // engines. Datagrams that are neither a well-formed ACK nor ERROR go to JS, which decodes them
-// with the one codec (packet.ts) and decides: malformed (counted) or illegal (ERROR 4).
+// with the one codec (packet.ts) and decides: malformed (resume(), counted) or illegal (abort()
+// with ERROR 4). The thread waits for that verdict before it reads the next datagram, so the
+// order of events is the JS engine's (a DATA then the last ACK ends as illegal-op, not
+// complete), and a flood of junk costs at most one queued datagram per transfer.
 //
 // Lifetime: start() creates the socket on the JS thread (errors are thrown there), then the
 // thread runs until the transfer ends and posts 'done'. The socket and buffers are freed by
 // the thread-safe function's finalizer, on the JS thread, after 'done' was delivered, so an
-// abort() from JS before it saw 'done' never touches a closed or reused descriptor.
+// abort() from JS before it saw 'done' never touches a closed or reused descriptor. The
+// finalizer joins the thread first: when Node tears an environment down with a transfer still
+// running it finalizes early, and the thread is then stopped, not left with freed memory.
 #define _GNU_SOURCE
 #ifndef NODE_GYP_MODULE_NAME
 #define NODE_GYP_MODULE_NAME tftp_pump
@@ -49,8 +54,8 @@ static const char *const END_NAMES[] = { "complete", "timed-out", "client-error"
 #define MAX_ABORT_PACKET 1024
 #define MAX_CLIENT_MESSAGE 200
 #define BATCH 64
-// Datagrams handed to JS that it has not read yet; past this they are only counted.
-#define MAX_PENDING_EVENTS 64
+// At most one datagram waits for JS's verdict, plus 'done'.
+#define MAX_PENDING_EVENTS 4
 
 typedef struct pump {
   int fd;
@@ -76,6 +81,14 @@ typedef struct pump {
   uint8_t abort_pkt[MAX_ABORT_PACKET];
   size_t abort_len;
   int abort_end;
+  // The verdict on a datagram handed to JS: the thread waits until answered == posted.
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  uint64_t posted, answered;
+  // Set by the finalizer when Node tears the environment down under a running thread.
+  atomic_int env_closing;
+  pthread_t thread;
+  int thread_started;
   // Result, read by JS after the thread is done.
   int end;
   int err;
@@ -190,6 +203,8 @@ static int send_window(pump_t *p, int64_t first, int64_t last) {
   uint8_t hdr[BATCH][4];
   int64_t abs = first;
   while (abs <= last) {
+    // A large window (up to 65535 blocks) must not hold up an abort: the loop top sends it.
+    if (abs != first && atomic_load_explicit(&p->aborting, memory_order_acquire)) return 0;
     unsigned n = 0;
     double bytes = 0;
     for (; n < BATCH && abs <= last; n++, abs++) {
@@ -211,6 +226,9 @@ static int send_window(pump_t *p, int64_t first, int64_t last) {
       int r = n - done == 1 ? (sendmsg(p->fd, &msgs[done].msg_hdr, 0) >= 0 ? 1 : -1) : sendmmsg(p->fd, msgs + done, n - done, 0);
       if (r < 0) {
         if (errno == EINTR) continue;
+        // SO_SNDTIMEO ran out (a stalled link): the rest of the window goes with the next
+        // retransmission, and the retry limit ends a link that never moves again.
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
         return errno;
       }
       done += (unsigned)r;
@@ -223,26 +241,52 @@ static int send_window(pump_t *p, int64_t first, int64_t last) {
 
 // ---- talking to JS ----
 
-static void post(pump_t *p, int done, const uint8_t *bytes, size_t len) {
+// Hands an event to JS. Returns 0 when queued; else the event was dropped (and for a datagram,
+// counted): 1 when Node is closing the function (no further calls allowed, release included).
+static int post(pump_t *p, int done, const uint8_t *bytes, size_t len) {
   event_t *ev = calloc(1, sizeof *ev);
   if (!ev) {
-    if (!done) { p->state[S_MALFORMED]++; return; }
+    if (!done) { p->state[S_MALFORMED]++; return 2; }
     abort(); // cannot tell JS the transfer ended: nothing sane is left to do
   }
   ev->done = done;
   if (bytes) {
     ev->bytes = malloc(len ? len : 1);
-    if (!ev->bytes) { free(ev); p->state[S_MALFORMED]++; return; }
+    if (!ev->bytes) { free(ev); p->state[S_MALFORMED]++; return 2; }
     memcpy(ev->bytes, bytes, len);
     ev->len = len;
   }
   napi_status s = napi_call_threadsafe_function(p->tsfn, ev, done ? napi_tsfn_blocking : napi_tsfn_nonblocking);
-  if (s != napi_ok) {
-    // Queue full (a flood of odd datagrams): counted, not queued.
-    free(ev->bytes);
-    free(ev);
-    if (!done) p->state[S_MALFORMED]++;
+  if (s == napi_ok) return 0;
+  free(ev->bytes);
+  free(ev);
+  if (!done) p->state[S_MALFORMED]++;
+  if (s == napi_closing) {
+    atomic_store(&p->env_closing, 1);
+    return 1;
   }
+  return 2;
+}
+
+static void wake(pump_t *p) {
+  pthread_mutex_lock(&p->mu);
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
+// Hands a datagram to JS and waits for its verdict (resume() or abort()), or the deadline.
+static void ask_js(pump_t *p, const uint8_t *b, size_t len, int64_t deadline_ms) {
+  pthread_mutex_lock(&p->mu);
+  uint64_t want = ++p->posted;
+  pthread_mutex_unlock(&p->mu);
+  if (post(p, 0, b, len) != 0) return;
+  struct timespec until = { .tv_sec = deadline_ms / 1000, .tv_nsec = (deadline_ms % 1000) * 1000000 };
+  pthread_mutex_lock(&p->mu);
+  while (p->answered < want && !atomic_load(&p->aborting) && !atomic_load(&p->env_closing)) {
+    // At the deadline the thread goes on: retransmitting must not wait for a busy event loop.
+    if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) break;
+  }
+  pthread_mutex_unlock(&p->mu);
 }
 
 // ---- the transfer ----
@@ -256,10 +300,15 @@ static void set_timeout(pump_t *p, int64_t ms, int64_t *cur) {
   *cur = ms;
 }
 
+// A last ERROR is best effort (RFC 1350 does not retransmit it): never wait for buffer space.
+static void send_last(pump_t *p, const uint8_t *b, size_t len) {
+  if (len > 0) send(p->fd, b, len, MSG_DONTWAIT);
+}
+
 static void finish_error(pump_t *p, int end, uint16_t code, const char *msg) {
   uint8_t pkt[MAX_ABORT_PACKET];
   size_t n = error_packet(pkt, sizeof pkt, code, msg, strlen(msg));
-  send_raw(p, pkt, n);
+  send_last(p, pkt, n);
   p->end = end;
 }
 
@@ -295,7 +344,7 @@ static void run_transfer(pump_t *p) {
   if (send_next(p, oack_phase, acked, &sent_to)) return;
   for (;;) {
     if (atomic_load_explicit(&p->aborting, memory_order_acquire)) {
-      send_raw(p, p->abort_pkt, p->abort_len);
+      send_last(p, p->abort_pkt, p->abort_len);
       p->end = p->abort_end;
       return;
     }
@@ -353,7 +402,7 @@ static void run_transfer(pump_t *p) {
       p->end = END_CLIENT_ERROR;
       return;
     } else {
-      post(p, 0, p->recv_buf, len);
+      ask_js(p, p->recv_buf, len, deadline);
     }
   }
 }
@@ -361,8 +410,8 @@ static void run_transfer(pump_t *p) {
 static void *thread_main(void *arg) {
   pump_t *p = arg;
   run_transfer(p);
-  post(p, 1, NULL, 0);
-  napi_release_threadsafe_function(p->tsfn, napi_tsfn_release);
+  // After napi_closing (Node tearing down) no call is allowed, release included.
+  if (!atomic_load(&p->env_closing) && post(p, 1, NULL, 0) != 1) napi_release_threadsafe_function(p->tsfn, napi_tsfn_release);
   return NULL;
 }
 
@@ -417,6 +466,17 @@ static void call_js(napi_env env, napi_value cb, void *context, void *data) {
 }
 
 static void free_pump(napi_env env, pump_t *p) {
+  if (p->thread_started) {
+    // Normally the thread has released the function and is returning; at an environment
+    // teardown it may still run: stop it (it then makes no more N-API calls) and wait.
+    atomic_store(&p->env_closing, 1);
+    atomic_store(&p->aborting, 1);
+    wake(p);
+    shutdown(p->fd, SHUT_RDWR);
+    pthread_join(p->thread, NULL);
+  }
+  pthread_cond_destroy(&p->cv);
+  pthread_mutex_destroy(&p->mu);
   if (p->fd >= 0) close(p->fd);
   if (p->body_ref) napi_delete_reference(env, p->body_ref);
   if (p->state_ref) napi_delete_reference(env, p->state_ref);
@@ -491,6 +551,15 @@ static napi_value start(napi_env env, napi_callback_info info) {
   p->retries = retries;
   p->blocks = p->size / blksize + 1;
   p->chunk_start = -1;
+  {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    // ask_js() waits until a CLOCK_MONOTONIC deadline (now_ms()).
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&p->mu, NULL);
+  }
 
   napi_valuetype t;
   bool is_buf;
@@ -558,6 +627,11 @@ static napi_value start(napi_env env, napi_callback_info info) {
     goto fail;
   }
   p->state[S_PORT] = ntohs(bound.sin_port);
+  {
+    // A send that cannot get buffer space for this long gives up the rest of its window.
+    struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+    setsockopt(p->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
 
   napi_value name;
   napi_create_string_utf8(env, "tftp-pump", NAPI_AUTO_LENGTH, &name);
@@ -565,20 +639,23 @@ static napi_value start(napi_env env, napi_callback_info info) {
     bad = "start: onEvent must be a function";
     goto fail;
   }
-  // From here the tsfn owns p (finalize_pump frees it).
+  // From here the tsfn owns p (finalize_pump frees it). Everything that can fail comes before
+  // the thread starts: once it runs, throwing would make JS close the file it reads.
+  napi_value handle;
+  if (napi_create_external(env, p, NULL, NULL, &handle) != napi_ok) {
+    napi_release_threadsafe_function(p->tsfn, napi_tsfn_abort);
+    return throw_errno(env, "start: external", ENOMEM);
+  }
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, 256 * 1024);
-  pthread_t th;
-  int pe = pthread_create(&th, &attr, thread_main, p);
+  int pe = pthread_create(&p->thread, &attr, thread_main, p);
   pthread_attr_destroy(&attr);
   if (pe != 0) {
     napi_release_threadsafe_function(p->tsfn, napi_tsfn_abort);
     return throw_errno(env, "start: thread", pe);
   }
-  napi_value handle;
-  CHECK(napi_create_external(env, p, NULL, NULL, &handle));
+  p->thread_started = 1;
   return handle;
 
 fail:
@@ -614,9 +691,27 @@ static napi_value abort_transfer(napi_env env, napi_callback_info info) {
     p->abort_len = n;
     p->abort_end = kind;
     atomic_store_explicit(&p->aborting, 1, memory_order_release);
-    // Wakes a recv() blocked in the thread; it then sees `aborting`.
+    // Wakes the thread wherever it waits: a recv() (it then sees `aborting`) or a verdict.
+    wake(p);
     shutdown(p->fd, SHUT_RD);
   }
+  return NULL;
+}
+
+// resume(handle): JS's verdict on the datagram it was handed: malformed, carry on.
+static napi_value resume_transfer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  pump_t *p;
+  if (argc != 1 || napi_get_value_external(env, argv[0], (void **)&p) != napi_ok) {
+    napi_throw_type_error(env, "EPUMP", "resume: bad argument");
+    return NULL;
+  }
+  pthread_mutex_lock(&p->mu);
+  p->answered = p->posted;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
   return NULL;
 }
 
@@ -644,6 +739,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "start", NULL, start, NULL, NULL, NULL, napi_default, NULL },
     { "abort", NULL, abort_transfer, NULL, NULL, NULL, napi_default, NULL },
+    { "resume", NULL, resume_transfer, NULL, NULL, NULL, napi_default, NULL },
     { "classify", NULL, classify_js, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

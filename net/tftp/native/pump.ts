@@ -37,6 +37,8 @@ export interface NativePump {
   ): PumpHandle;
   /** Makes the thread send `packet` (an ERROR) and end with `end`. Only before 'done' arrived. */
   abort(h: PumpHandle, packet: Buffer, end: 'aborted' | 'illegal-op'): void;
+  /** The verdict on an 'other' datagram: malformed, the transfer goes on. Only before 'done' arrived. */
+  resume(h: PumpHandle): void;
   /** The thread's fast-path classification of a datagram (for the differential fuzz target). */
   classify(b: Buffer): 'ack' | 'error' | 'other';
   readonly stateSize: number;
@@ -49,7 +51,7 @@ function load(): { pump: NativePump | null; loadError: string | null } {
   if (!existsSync(PUMP_PATH)) return { pump: null, loadError: `${PUMP_PATH} is not built (run: sh net/tftp/native/build.sh)` };
   try {
     const m = createRequire(import.meta.url)(PUMP_PATH) as NativePump;
-    if (typeof m.start !== 'function' || m.stateSize !== Object.keys(STATE).length) return { pump: null, loadError: `${PUMP_PATH} is stale (rebuild: sh net/tftp/native/build.sh)` };
+    if (typeof m.start !== 'function' || typeof m.resume !== 'function' || m.stateSize !== Object.keys(STATE).length) return { pump: null, loadError: `${PUMP_PATH} is stale (rebuild: sh net/tftp/native/build.sh)` };
     return { pump: m, loadError: null };
   } catch (err) {
     return { pump: null, loadError: `${PUMP_PATH} does not load: ${(err as Error).message}` };
