@@ -13,7 +13,8 @@ import { phonebookMethods } from '../provisioning/phonebook-methods.ts';
 import { pnpMethods } from '../net/sip/pnp-methods.ts';
 import { seenRepo } from '../net/sip/pnp-repo.ts';
 import { createPnpService } from '../net/sip/pnp-service.ts';
-import { createTftpServer } from '../net/tftp/server.ts';
+import { createTftpServer, type TftpServer } from '../net/tftp/server.ts';
+import { allowParams } from './control/params.ts';
 import { provisioningMethods } from '../provisioning/control-methods.ts';
 import { adoptMethods } from '../provisioning/adopt.ts';
 import { deviceByMac } from '../provisioning/repo/devices.ts';
@@ -48,16 +49,18 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
   const fetchLog = createFetchLog(authCfg.logSize);
   const guard = createFetchGuard({ db, config: authCfg, multiTenant: cfg.provisioning.multiTenant, source: prov.source, log, fetchLog });
 
+  let tftp: TftpServer | undefined;
   if (cfg.tftp.enabled) {
-    const tftp = createTftpServer({ config: cfg.tftp, source: guard.tftpSource(), log: log.child({ mod: 'tftp' }) });
+    tftp = createTftpServer({ config: cfg.tftp, source: guard.tftpSource(), log: log.child({ mod: 'tftp' }) });
+    const server = tftp;
     let bound: { address: string; port: number } | undefined;
     services.push({
       name: 'tftp',
       async start() {
-        try { bound = await tftp.start(); } catch (e) { throw bindError(e, 'tftp.port', `${cfg.tftp.address}:${cfg.tftp.port}/udp`); }
+        try { bound = await server.start(); } catch (e) { throw bindError(e, 'tftp.port', `${cfg.tftp.address}:${cfg.tftp.port}/udp`); }
       },
-      stop: () => tftp.stop(),
-      status: () => ({ enabled: true, listening: bound ? `${bound.address}:${bound.port}/udp` : null, ...tftp.stats() }),
+      stop: () => server.stop(),
+      status: () => ({ enabled: true, listening: bound ? `${bound.address}:${bound.port}/udp` : null, ...server.stats() }),
     });
   }
 
@@ -113,6 +116,12 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
     ...phonebookMethods({ db, multiTenant: cfg.provisioning.multiTenant }),
     ...resyncMethods({ db, lastFetch }),
   };
+  const tftpMethods = {
+    'tftp.sessions': (p: Record<string, unknown>) => {
+      allowParams(p, []);
+      return tftp?.sessions() ?? [];
+    },
+  };
   // HA pairing (SSH) and replication of config and leases (cluster/sync/wiring.ts). The guard
   // refuses config edits on the paired member, naming the coordinator, and kicks replication.
   const pairSync = createPairSync({ cfg, db, log, facts, leases: dhcp ? dhcpLeaseSource(dhcp) : undefined });
@@ -124,7 +133,7 @@ export const buildParts: PartsFactory = ({ cfg, db, log, facts }) => {
     isMember: () => pairSync.link.coordinatorName() !== undefined,
   });
   services.push(resync.service);
-  return { services, methods: pairSync.guard(resync.wrap({ ...provisioningMethods(prov), ...pnpMethods(db), ...adoptMethods(prov.service, (mac) => seenRepo(db).get(mac)), ...dhcpMethods(db, () => dhcp), ...securityMethods, ...rps.methods, ...ha.methods, ...pairSync.methods })) };
+  return { services, methods: pairSync.guard(resync.wrap({ ...provisioningMethods(prov), ...pnpMethods(db), ...adoptMethods(prov.service, (mac) => seenRepo(db).get(mac)), ...dhcpMethods(db, () => dhcp), ...tftpMethods, ...securityMethods, ...rps.methods, ...ha.methods, ...pairSync.methods })) };
 };
 
 /** The URLs phones are given: the PBX address, with the port when it is not the default. */

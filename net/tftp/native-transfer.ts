@@ -11,7 +11,7 @@ import { pump, STATE, type NativePump, type PumpHandle, type PumpResult } from '
 import type { ReadSessionParams, SessionEnd } from './session.ts';
 import type { TftpStats } from './stats.ts';
 import { openGuard } from './tid.ts';
-import { recordEnd, type ActiveTransfer, type Peer, type TransferDeps } from './transfer.ts';
+import { recordEnd, type ActiveTransfer, type Peer, type TransferDeps, type TransferView } from './transfer.ts';
 
 export type NativeBody = { kind: 'buffer'; data: Buffer } | { kind: 'file'; handle: FileHandle; size: number };
 
@@ -81,6 +81,15 @@ export class NativeTransfer implements ActiveTransfer {
 
   get heard(): boolean {
     return this.#state[STATE.heard] === 1;
+  }
+
+  view(): TransferView {
+    const p = this.#params;
+    const acked = this.#state[STATE.acked]!;
+    return {
+      client: this.peer, file: this.filename, engine: 'native', size: p.size, blksize: p.blksize, windowsize: p.windowsize,
+      acked, blocks: Math.floor(p.size / p.blksize) + 1, ackedBytes: Math.min(p.size, acked * p.blksize), ageMs: Math.round(performance.now() - this.#startedAt),
+    };
   }
 
   abort(message: string): void {

@@ -326,6 +326,29 @@ test('a client sending DATA on its transfer gets ERROR 4 and the transfer ends a
   });
 });
 
+test('sessions(): a transfer in progress with its client, file, progress and engine; gone when it ends', async () => {
+  await withServer({}, async (port, { server }) => {
+    const peer = await RawPeer.open();
+    try {
+      assert.deepEqual(server.sessions(), []);
+      peer.send(rrq('medium.bin'), port);
+      const d1 = await expectPacket(peer);
+      peer.send(encode({ op: 'ACK', block: 1 }), d1.port);
+      assert.equal((await expectPacket(peer)).p.op, 'DATA');
+      await waitFor(() => server.sessions()[0]?.acked === 1);
+      const [v] = server.sessions();
+      assert.deepEqual({ ...v!, ageMs: 0 }, {
+        client: { address: '127.0.0.1', port: peer.port }, file: 'medium.bin', engine: TEST_ENGINE, size: medium.length,
+        blksize: 512, windowsize: 1, acked: 1, blocks: Math.floor(medium.length / 512) + 1, ackedBytes: 512, ageMs: 0,
+      });
+      peer.send(encode({ op: 'ERROR', code: 0, message: 'enough' }), d1.port);
+      await waitFor(() => server.sessions().length === 0);
+    } finally {
+      peer.close();
+    }
+  });
+});
+
 test('DATA and then the last ACK, back to back: the illegal DATA decides (illegal-op, not complete)', async () => {
   await withServer({}, async (port, { server }) => {
     const peer = await RawPeer.open();

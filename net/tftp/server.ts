@@ -21,7 +21,7 @@ import { ReadSession } from './session.ts';
 import { copyStats, newStats, type TftpStats } from './stats.ts';
 import { Listeners, WILDCARD } from './listeners.ts';
 import { openTid, type TidSockets } from './tid.ts';
-import { Transfer, type ActiveTransfer, type Peer, type TransferDeps } from './transfer.ts';
+import { Transfer, type ActiveTransfer, type Peer, type TransferDeps, type TransferView } from './transfer.ts';
 import { NativeTransfer, type NativeBody } from './native-transfer.ts';
 import { loadError as pumpLoadError, pump } from './native/pump.ts';
 
@@ -51,6 +51,8 @@ export interface TftpServer {
   /** Closes the request sockets and every transfer (clients get ERROR 0), then resolves. */
   stop(): Promise<void>;
   stats(): TftpStats;
+  /** The transfers in progress, oldest first. */
+  sessions(): TransferView[];
 }
 
 export type { TftpStats } from './stats.ts';
@@ -172,6 +174,10 @@ class Server implements TftpServer {
     await this.#listeners?.close();
     for (const t of this.#transfers) t.abort('server shutting down');
     while (this.#closing.size > 0) await Promise.all([...this.#closing]);
+  }
+
+  sessions(): TransferView[] {
+    return [...this.#transfers].map((t) => t.view()).sort((a, b) => b.ageMs - a.ageMs);
   }
 
   stats(): TftpStats {

@@ -82,6 +82,15 @@ export class Transfer implements ActiveTransfer {
     return this.session.heard;
   }
 
+  view(): TransferView {
+    const p = this.session.params;
+    const acked = this.session.acked;
+    return {
+      client: this.peer, file: this.filename, engine: 'js', size: p.size, blksize: p.blksize, windowsize: p.windowsize,
+      acked, blocks: this.session.blocks, ackedBytes: Math.min(p.size, acked * p.blksize), ageMs: Math.round(performance.now() - this.#startedAt),
+    };
+  }
+
   addLive(): void {}
 
   /** Ends the transfer, telling the client why (best effort). */
@@ -231,8 +240,26 @@ export class Transfer implements ActiveTransfer {
   }
 }
 
+/** One transfer in progress, as `pbxctl tftp sessions` shows it. */
+export interface TransferView {
+  client: Peer;
+  file: string;
+  engine: 'native' | 'js';
+  /** Bytes to send (after netascii conversion). */
+  size: number;
+  blksize: number;
+  windowsize: number;
+  /** Blocks the client acknowledged, of `blocks`. */
+  acked: number;
+  blocks: number;
+  /** Payload bytes the client acknowledged. */
+  ackedBytes: number;
+  ageMs: number;
+}
+
 /** What the server needs of a transfer in progress, whichever engine runs it. */
 export interface ActiveTransfer {
+  view(): TransferView;
   /** True once the client acknowledged anything (a repeated RRQ before that is ignored). */
   readonly heard: boolean;
   /** Ends the transfer, telling the client why (best effort). */

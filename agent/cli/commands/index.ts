@@ -19,6 +19,7 @@ import { ruleCommands } from './rule.ts';
 import { statusCommands } from './status.ts';
 import { templateCommands } from './template.ts';
 import { tenantCommands } from './tenant.ts';
+import { tftpCommands } from './tftp.ts';
 
 export const COMMANDS: Command[] = [
   ...statusCommands,
@@ -35,6 +36,7 @@ export const COMMANDS: Command[] = [
   ...fetchCommands,
   ...phonebookCommands,
   ...pnpCommands,
+  ...tftpCommands,
   ...dhcpCommands,
   ...haCommands,
   ...haPairCommands,
