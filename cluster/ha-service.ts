@@ -31,6 +31,9 @@ import { sysfsCarrier, type CarrierReader } from './resource/link.ts';
 import { systemRunner, type CommandRunner } from './resource/run.ts';
 
 /** What PnP and DHCP ask: serve only while this node holds the resource. */
+
+/** How often the peer's highest heartbeat seq is persisted while running (see #savePeerSeq). */
+const PEER_SEQ_SAVE_MS = 2000;
 export interface ClusterHandle {
   /** PnP/DHCP may answer (this node holds the resource, or HA is not in use). */
   isActive(): boolean;
@@ -81,6 +84,8 @@ export class HaService implements Service, ClusterHandle {
   readonly #log: Logger;
   readonly #store: HaStore;
   readonly #now: () => number;
+  #savedPeerSeq = { generation: -1, seq: -1, at: -Infinity };
+  #transportsStarted = 0;
   readonly #wall: () => number;
   readonly #carrier: CarrierReader;
   readonly #ip: FloatingIp;
@@ -201,6 +206,7 @@ export class HaService implements Service, ClusterHandle {
     this.#pending.clear();
     this.#ip.close();
     await this.#transport?.flush();
+    this.#savePeerSeq(true);
     await this.#transport?.stop();
     this.#transport = undefined;
     this.#setServices(false);
@@ -381,12 +387,19 @@ export class HaService implements Service, ClusterHandle {
 
   async #startTransport(key: Buffer, generation: number, knownPeerGeneration: number): Promise<void> {
     const ha = this.#o.ha;
-    await this.#transport?.stop();
+    // Detached first, so a poll while it stops cannot store its seq (it may be the old key's).
+    const old = this.#transport;
+    this.#transport = undefined;
+    await old?.stop();
+    // The stored floor applies to the first transport of this process: a later one is started
+    // for a new cluster key, under which the peer numbers its packets from 0 again.
+    const rt = this.#store.runtime();
+    const resumeAfter = this.#transportsStarted++ === 0 && rt.peerSeq >= 0 ? { generation: rt.peerGeneration, seq: rt.peerSeq } : undefined;
     const paths: PathSpec[] = [{ name: 'lan', localAddress: ha.localIp, peerAddress: ha.remoteIp }];
     if (ha.syncInterface) paths.push({ name: 'sync', localAddress: ha.localSyncIp, peerAddress: ha.remoteSyncIp });
     const t = new HeartbeatTransport({
       paths, port: ha.heartbeatPort, peerPort: this.#o.peerPort, key, localSerial: this.#o.nodeSerial, peerSerial: this.#peerSerial,
-      warnMs: ha.warningMs, deadMs: ha.deadMs, knownPeerGeneration: knownPeerGeneration > 0 ? knownPeerGeneration : undefined,
+      warnMs: ha.warningMs, deadMs: ha.deadMs, knownPeerGeneration: knownPeerGeneration > 0 ? knownPeerGeneration : undefined, resumeAfter,
       now: this.#now, log: this.#log.child({ mod: 'heartbeat' }),
       onPacket: (hb, path, info) => {
         // Persisted so a restart of ours keeps refusing the peer's older lives (replay.ts); the
@@ -409,10 +422,42 @@ export class HaService implements Service, ClusterHandle {
     this.#key = key;
   }
 
+  /**
+   * Persists the peer's highest heartbeat seq (replay.ts resumeAfter): at most every
+   * PEER_SEQ_SAVE_MS while running, and at once before the transport stops. After a restart of
+   * this node only the packets of the last interval could be replayed, once each.
+   */
+  #savePeerSeq(force: boolean): void {
+    const t = this.#transport;
+    if (!t) return;
+    const generation = t.peerGeneration;
+    const seq = t.peerSeq;
+    const last = this.#savedPeerSeq;
+    if (generation === undefined || seq < 0 || (generation === last.generation && seq === last.seq)) return;
+    const now = this.#now();
+    if (!force && now - last.at < PEER_SEQ_SAVE_MS) return;
+    try {
+      this.#store.setPeerSeq(generation, seq, this.#wall());
+      this.#savedPeerSeq = { generation, seq, at: now };
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'cannot store the peer heartbeat sequence; will retry');
+    }
+  }
+
+  #forgetPeerSeq(): void {
+    try {
+      this.#store.clearPeerSeq(this.#wall());
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'cannot clear the stored peer heartbeat sequence');
+    }
+    this.#savedPeerSeq = { generation: -1, seq: -1, at: -Infinity };
+  }
+
   #pollOnce(): void {
     if (!this.#core) return;
     const ha = this.#o.ha;
     this.#transport?.check();
+    this.#savePeerSeq(false);
     for (const [path, iface] of [['lan', ha.interface], ['sync', ha.syncInterface]] as const) {
       if (!iface) continue;
       const up = this.#carrier(iface);
@@ -441,6 +486,9 @@ export class HaService implements Service, ClusterHandle {
       this.#peerSerial = p.peerSerial || this.#o.ha.peerSerial;
       this.#core = { ...core, cfg: coreConfig(this.#o.ha, this.#o.nodeSerial, this.#peerSerial) };
       this.#log.info({ peerSerial: this.#peerSerial }, 'cluster key found: heartbeats start');
+      // A new key: the peer's transport numbers its packets from 0 again in the same generation,
+      // so the floor recorded under the old key must not refuse them.
+      this.#forgetPeerSeq();
       try {
         await this.#startTransport(key, core.generation, this.#store.runtime().peerGeneration);
       } catch (err) {
@@ -460,6 +508,7 @@ export class HaService implements Service, ClusterHandle {
       const t = this.#transport;
       this.#transport = undefined;
       this.#key = undefined;
+      this.#forgetPeerSeq();
       await t?.flush();
       await t?.stop();
     }

@@ -15,6 +15,8 @@ export interface PairingRow {
 
 export interface RuntimeRow {
   peerGeneration: number;
+  /** Highest heartbeat seq accepted in peerGeneration before the last stop (-1: none). */
+  peerSeq: number;
   adminEnabled: boolean | null;
   adminCoordinator: boolean | null;
 }
@@ -28,7 +30,7 @@ const bool = (v: number | null): boolean | null => (v === null ? null : v === 1)
  * migration 005) override ha.enabled and ha.coordinator until the config file says otherwise.
  * The one place that rule lives: the HA runtime and the pairing/replication wiring both use it.
  */
-export function withAdminOverride(ha: HaConfig, rt: RuntimeRow): HaConfig {
+export function withAdminOverride(ha: HaConfig, rt: Pick<RuntimeRow, 'adminEnabled' | 'adminCoordinator'>): HaConfig {
   return { ...ha, enabled: rt.adminEnabled ?? ha.enabled, coordinator: rt.adminCoordinator ?? ha.coordinator };
 }
 
@@ -49,13 +51,29 @@ export class HaStore {
   }
 
   runtime(): RuntimeRow {
-    const r = this.#db.prepare('SELECT peer_generation, admin_enabled, admin_coordinator FROM ha_runtime WHERE id = 1').get() as
-      { peer_generation: number; admin_enabled: number | null; admin_coordinator: number | null };
-    return { peerGeneration: r.peer_generation, adminEnabled: bool(r.admin_enabled), adminCoordinator: bool(r.admin_coordinator) };
+    const r = this.#db.prepare('SELECT peer_generation, peer_seq, admin_enabled, admin_coordinator FROM ha_runtime WHERE id = 1').get() as
+      { peer_generation: number; peer_seq: number; admin_enabled: number | null; admin_coordinator: number | null };
+    return { peerGeneration: r.peer_generation, peerSeq: r.peer_seq, adminEnabled: bool(r.admin_enabled), adminCoordinator: bool(r.admin_coordinator) };
+  }
+
+  /**
+   * The peer's highest (generation, seq) accepted: never moves back. A newer generation resets
+   * the seq; an older one changes nothing.
+   */
+  setPeerSeq(g: number, seq: number, now: number): void {
+    this.#db.prepare(`UPDATE ha_runtime SET
+        peer_seq = CASE WHEN ? > peer_generation THEN ? WHEN ? = peer_generation THEN max(peer_seq, ?) ELSE peer_seq END,
+        peer_generation = max(peer_generation, ?), updated_at = ? WHERE id = 1`).run(g, seq, g, seq, g, now);
   }
 
   setPeerGeneration(g: number, now: number): void {
-    this.#db.prepare('UPDATE ha_runtime SET peer_generation = max(peer_generation, ?), updated_at = ? WHERE id = 1').run(g, now);
+    // A newer life starts with no seq recorded (setPeerSeq records it).
+    this.#db.prepare('UPDATE ha_runtime SET peer_seq = CASE WHEN ? > peer_generation THEN -1 ELSE peer_seq END, peer_generation = max(peer_generation, ?), updated_at = ? WHERE id = 1').run(g, g, now);
+  }
+
+  /** A new cluster key: the peer's sequence numbers start over (see HaService #checkPairing). */
+  clearPeerSeq(now: number): void {
+    this.#db.prepare('UPDATE ha_runtime SET peer_seq = -1, updated_at = ? WHERE id = 1').run(now);
   }
 
   /** Call inside withAudit: the admin's enable/disable, kept across restarts. */

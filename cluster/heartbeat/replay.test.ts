@@ -21,6 +21,19 @@ describe('replay window', () => {
     assert.ok(w.admit(1, 20, 0, 1000).ok);
   });
 
+  it('after our restart, the persisted seq of the peer\'s current life is a floor; a newer life lifts it', () => {
+    const w = new ReplayWindow({ maxDelayMs: D, knownGeneration: 5, resumeAfter: { generation: 5, seq: 300 } });
+    assert.deepEqual(w.admit(5, 250, 0, 0), { ok: false, reason: 'replay' }, 'captured before the restart, not seen by this window');
+    assert.deepEqual(w.admit(5, 300, 0, 0), { ok: false, reason: 'replay' });
+    assert.ok(w.admit(5, 301, 0, 0).ok);
+    assert.equal(w.highestSeq, 301);
+    assert.ok(w.admit(6, 3, 0, 0).ok, 'the peer restarted');
+    assert.ok(w.admit(6, 4, 0, 0).ok);
+    assert.deepEqual(w.admit(5, 302, 0, 0), { ok: false, reason: 'stale-generation' });
+    const fresh = new ReplayWindow({ maxDelayMs: D, knownGeneration: 5, resumeAfter: { generation: 5, seq: -1 } });
+    assert.ok(fresh.admit(5, 0, 0, 0).ok, 'no seq recorded: nothing refused');
+  });
+
   it('a lower generation is stale; a higher one is a restart with a fresh window', () => {
     const w = new ReplayWindow({ maxDelayMs: D });
     assert.ok(w.admit(5, 100, 0, 0).ok);

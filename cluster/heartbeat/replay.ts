@@ -7,6 +7,9 @@
 // 2. Sequence: one counter per sender for all paths, so the two copies a path pair delivers are
 //    two different packets. A sliding window of WINDOW sequence numbers (RFC 4303 3.4.3) accepts
 //    the reordering two paths cause and drops any number seen before or older than the window.
+//    The highest sequence number of the peer's current life is persisted as well (every few
+//    seconds and at stop; `resumeAfter`): after a restart of THIS node, a packet of that life
+//    numbered at or below it is a replay, although the fresh window has not seen it.
 // 3. Delay: a packet withheld by an attacker and played back later is authentic and unseen. Each
 //    packet carries the sender's MONOTONIC clock (sentAt); for an honest path, now - sentAt is the
 //    clock offset plus the latency, so its minimum over recent packets is a baseline. A packet
@@ -36,12 +39,21 @@ export class ReplayWindow {
   readonly #maxDelayMs: number;
   /** Generations below this are refused even before the first packet (persisted history). */
   readonly #floor: number | undefined;
+  /** Packets of this generation up to this seq were accepted before our restart (persisted). */
+  #resume: { generation: number; seq: number } | undefined;
 
-  /** `knownGeneration`: the highest generation of this peer ever accepted (from the store). */
-  constructor(opts: { maxDelayMs: number; knownGeneration?: number | undefined }) {
+  /**
+   * `knownGeneration`: the highest generation of this peer ever accepted (from the store).
+   * `resumeAfter`: the highest (generation, seq) accepted before this node restarted.
+   */
+  constructor(opts: { maxDelayMs: number; knownGeneration?: number | undefined; resumeAfter?: { generation: number; seq: number } | undefined }) {
     this.#maxDelayMs = opts.maxDelayMs;
     this.#floor = opts.knownGeneration;
+    this.#resume = opts.resumeAfter && opts.resumeAfter.seq >= 0 ? opts.resumeAfter : undefined;
   }
+
+  /** The highest seq accepted in the current generation (-1: none yet), for the store. */
+  get highestSeq(): number { return this.#highest; }
 
   get generation(): number | undefined { return this.#generation ?? this.#floor; }
 
@@ -49,6 +61,8 @@ export class ReplayWindow {
   admit(generation: number, seq: number, sentAt: number, now: number): ReplayVerdict {
     const known = this.#generation ?? this.#floor;
     if (known !== undefined && generation < known) return { ok: false, reason: 'stale-generation' };
+    const r = this.#resume;
+    if (r && generation === r.generation && seq <= r.seq) return { ok: false, reason: 'replay' };
     const sample = now - sentAt;
     let restarted = false;
     let firstSeen = false;
@@ -77,6 +91,8 @@ export class ReplayWindow {
       if (this.#seen[seq % WINDOW]) return { ok: false, reason: 'replay' };
     }
     this.#seen[seq % WINDOW] = 1;
+    // A newer life of the peer: the persisted floor of the older one has done its work.
+    if (r && generation > r.generation) this.#resume = undefined;
     this.#baseline = base;
     this.#baselineAt = now;
     return { ok: true, restarted, firstSeen };

@@ -37,6 +37,8 @@ export interface TransportOptions {
   deadMs: number;
   /** Highest generation of the peer ever accepted (persisted), so a restart of ours reopens no old life. */
   knownPeerGeneration?: number | undefined;
+  /** The highest (generation, seq) accepted from the peer before this node restarted (store). */
+  resumeAfter?: { generation: number; seq: number } | undefined;
   /** Monotonic ms (performance.now-like). Injected so tests can drive time. */
   now: () => number;
   log: Logger;
@@ -106,7 +108,7 @@ export class HeartbeatTransport {
     this.#clusterId = clusterIdOf(o.key);
     this.#self = senderIdOf(o.localSerial);
     this.#peer = senderIdOf(o.peerSerial);
-    this.#replay = new ReplayWindow({ maxDelayMs: o.deadMs, knownGeneration: o.knownPeerGeneration });
+    this.#replay = new ReplayWindow({ maxDelayMs: o.deadMs, knownGeneration: o.knownPeerGeneration, resumeAfter: o.resumeAfter });
   }
 
   /** Our own generation, stamped on every packet (the service raises and persists it at start). */
@@ -116,6 +118,8 @@ export class HeartbeatTransport {
   }
 
   get peerGeneration(): number | undefined { return this.#replay.generation; }
+  /** The highest seq accepted in the peer's current generation (-1: none yet). */
+  get peerSeq(): number { return this.#replay.highestSeq; }
 
   /**
    * Binds every path. A path whose address is missing (interface down at boot) is reported and
