@@ -120,6 +120,19 @@ describe('heartbeat transport (loopback UDP)', () => {
     );
   });
 
+  it('after this node restarts, packets of the peer\'s current life up to the stored seq are replays', async () => {
+    // A transport as HaService starts it after a restart: peer generation 5 known, seq 1000 stored.
+    const { a, gotA, port } = await pair({ knownPeerGeneration: 5, resumeAfter: { generation: 5, seq: 1000 } });
+    const evil = await attacker('127.0.0.2');
+    await send(evil, forged({ seq: 999 }), port); // captured before the restart
+    await send(evil, forged({ seq: 1000 }), port);
+    await until(() => a.drops.replay === 2);
+    assert.equal(gotA.length, 0, 'a fresh window alone would have taken both');
+    await send(evil, forged({ seq: 1001 }), port); // the peer's next packet
+    await until(() => gotA.length === 1);
+    assert.equal(a.peerSeq, 1001);
+  });
+
   it('a withheld packet played back past the dead threshold is dropped as delayed', async () => {
     const { a, gotA, port, clock } = await pair();
     const evil = await attacker('127.0.0.2');
