@@ -17,6 +17,8 @@ export interface GetOptions {
   retries?: number;
   /** Local address to send from (e.g. 127.0.0.7 to look like another phone on loopback). */
   localAddress?: string;
+  /** Loss emulation: asked for each datagram from the server; true drops it unread. */
+  drop?: (from: RemoteInfo) => boolean;
 }
 
 export interface GetResult {
@@ -80,7 +82,7 @@ export function tftpGet(o: GetOptions): Promise<GetResult> {
 
     socket.on('error', (err) => finish(err));
     socket.on('message', (msg: Buffer, r: RemoteInfo) => {
-      if (r.address !== o.host) return;
+      if (r.address !== o.host || o.drop?.(r)) return;
       if (server === null) server = r.port;
       else if (r.port !== server) {
         socket.send(encode({ op: 'ERROR', code: ERROR_CODE.UNKNOWN_TID, message: 'Unknown transfer ID' }), r.port, r.address);
