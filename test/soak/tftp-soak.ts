@@ -22,12 +22,15 @@ export interface TftpSoakOptions { engine: 'native' | 'js'; rounds: number; clie
 export interface TftpSoakResult {
   engine: string; transfers: number; completed: number; corrupted: number; failed: string[];
   fdsBefore: number; fdsAfter: number; rssBeforeMiB: number; rssAfterMiB: number; rssPeakMiB: number;
+  /** V8 heap plus Buffers (external) after a GC: what the JS side holds. */
+  heapBeforeMiB: number; heapAfterMiB: number;
   retransmits: number; strangersRefused: number; internalErrors: number; sessionsActiveAfter: number; seconds: number;
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const fds = () => readdirSync('/proc/self/fd').length;
 const rssMiB = () => process.memoryUsage().rss / 1048576;
+const heapMiB = () => { const m = process.memoryUsage(); return (m.heapUsed + m.external) / 1048576; };
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runTftpSoak(o: TftpSoakOptions): Promise<TftpSoakResult> {
@@ -52,7 +55,7 @@ export async function runTftpSoak(o: TftpSoakOptions): Promise<TftpSoakResult> {
   await new Promise<void>((r) => junk.bind(0, '127.0.0.1', () => r()));
   const result: TftpSoakResult = {
     engine: o.engine, transfers: 0, completed: 0, corrupted: 0, failed: [], fdsBefore: 0, fdsAfter: 0,
-    rssBeforeMiB: 0, rssAfterMiB: 0, rssPeakMiB: 0, retransmits: 0, strangersRefused: 0, internalErrors: 0, sessionsActiveAfter: 0, seconds: 0,
+    rssBeforeMiB: 0, rssAfterMiB: 0, rssPeakMiB: 0, heapBeforeMiB: 0, heapAfterMiB: 0, retransmits: 0, strangersRefused: 0, internalErrors: 0, sessionsActiveAfter: 0, seconds: 0,
   };
   const t0 = performance.now();
   try {
@@ -88,6 +91,7 @@ export async function runTftpSoak(o: TftpSoakOptions): Promise<TftpSoakResult> {
     (globalThis as { gc?: () => void }).gc?.();
     result.fdsBefore = fds();
     result.rssBeforeMiB = rssMiB();
+    result.heapBeforeMiB = heapMiB();
     result.transfers = 0;
     result.completed = 0;
     for (let i = 0; i < o.rounds; i++) {
@@ -102,6 +106,7 @@ export async function runTftpSoak(o: TftpSoakOptions): Promise<TftpSoakResult> {
     const st = server.stats();
     result.fdsAfter = fds();
     result.rssAfterMiB = rssMiB();
+    result.heapAfterMiB = heapMiB();
     result.retransmits = st.retransmits;
     result.strangersRefused = st.errors['unknown-tid'];
     result.internalErrors = st.errors.internal;
@@ -155,7 +160,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     else {
       console.log(`TFTP soak (${r.engine} engine): ${r.completed}/${r.transfers} transfers complete and sha256-checked in ${r.seconds.toFixed(1)} s, ` +
         `${o.clients} at a time, ${(o.loss * 100).toFixed(1)}% client-side loss; ${r.retransmits} retransmissions, ${r.strangersRefused} stranger datagrams answered with ERROR 5`);
-      console.log(`descriptors ${r.fdsBefore} -> ${r.fdsAfter}; RSS ${r.rssBeforeMiB.toFixed(0)} -> ${r.rssAfterMiB.toFixed(0)} MiB (peak ${r.rssPeakMiB.toFixed(0)}); slots held after: ${r.sessionsActiveAfter}; internal errors: ${r.internalErrors}`);
+      console.log(`descriptors ${r.fdsBefore} -> ${r.fdsAfter}; RSS ${r.rssBeforeMiB.toFixed(0)} -> ${r.rssAfterMiB.toFixed(0)} MiB (peak ${r.rssPeakMiB.toFixed(0)}), heap+buffers ${r.heapBeforeMiB.toFixed(1)} -> ${r.heapAfterMiB.toFixed(1)} MiB; slots held after: ${r.sessionsActiveAfter}; internal errors: ${r.internalErrors}`);
       console.log(problems.length ? `FAILED: ${problems.join('; ')}` : 'passed');
     }
     process.exit(problems.length ? 1 : 0);
