@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHolderAudit, startProbe, startResponders } from '../test/ha/audit.ts';
-import { createHaLab, type HaLab } from '../test/ha/lab.ts';
-import { holdHaLabLock } from '../test/ha/serial.ts';
+import { createHaLab } from '../test/ha/lab.ts';
+import { underHaLabLock } from '../test/ha/serial.ts';
 import { requireTools } from '../test/lab/preflight.ts';
 import { measureFailover, summarize, type Contender, type FailMode, type LabKit, type RunResult, type Summary } from './lib/ha-failover.ts';
 import { keepalivedPair } from './lib/ha-keepalived.ts';
@@ -57,16 +57,9 @@ export async function runHaBench(o: HaBenchOptions = {}): Promise<HaBenchResult>
   const modes = o.modes ?? ['crash', 'graceful'];
   const print = o.print ?? ((l: string) => console.log(l));
   requireTools(['keepalived', 'arping', 'ping']);
-  const release = await holdHaLabLock();
   const dir = mkdtempSync(join(tmpdir(), 'pbx-ha-bench-'));
+  const { value: ha, release } = await underHaLabLock(() => createHaLab());
   const cases: CaseResult[] = [];
-  let ha: HaLab;
-  try {
-    ha = await createHaLab();
-  } catch (e) {
-    release();
-    throw e;
-  }
   try {
     const responders = await startResponders(ha);
     const audit = startHolderAudit(ha);

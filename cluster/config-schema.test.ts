@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../agent/config/load.ts';
 import { ConfigError } from '../agent/errors.ts';
-import { checkHaConfig, haDefaults, parseResourceIp, type HaConfig } from './config-schema.ts';
+import { checkHaConfig, HA_REQUIRED_KEYS, haDefaults, parseResourceIp, type HaConfig } from './config-schema.ts';
 
 const GOOD: Partial<HaConfig> = {
   enabled: true, coordinator: true, peerSerial: 'SN-B', interface: 'eth0', localIp: '10.0.0.1', remoteIp: '10.0.0.2',
@@ -81,4 +81,25 @@ test('parseResourceIp', () => {
   assert.deepEqual(parseResourceIp(' 192.0.2.1/32 '), { address: '192.0.2.1', prefix: 32 });
   for (const bad of ['10.0.0.10', '10.0.0.10/0', '10.0.0.10/33', '10.0.0/24', 'x/24', '10.0.0.10/024x']) assert.equal(parseResourceIp(bad), undefined, bad);
   assert.doesNotThrow(() => checkHaConfig(haDefaults()));
+});
+
+test('the resource IP subnet rule holds at the prefix edges (/1, /31, /32, addresses above 128.0.0.0)', () => {
+  const base: HaConfig = { ...haDefaults(), ...GOOD, pingGroup: [] };
+  const ok = (localIp: string, remoteIp: string, resourceIp: string) => checkHaConfig({ ...base, localIp, remoteIp, resourceIp }, 'SN-A');
+  const bad = (localIp: string, remoteIp: string, resourceIp: string) =>
+    assert.throws(() => ok(localIp, remoteIp, resourceIp), (e: unknown) => e instanceof ConfigError && e.key === 'ha.resourceIp' && /not in the subnet/.test(e.message));
+  ok('200.0.0.1', '250.0.0.2', '129.0.0.10/1');
+  bad('100.0.0.1', '250.0.0.2', '129.0.0.10/1');
+  ok('192.168.1.1', '192.168.1.2', '192.168.1.200/24');
+  bad('192.168.1.1', '192.168.2.2', '192.168.1.200/24');
+  ok('255.255.255.250', '255.255.255.251', '255.255.255.252/29');
+  bad('255.255.255.250', '255.255.255.247', '255.255.255.252/29');
+  bad('10.0.0.1', '10.0.0.2', '10.0.0.3/31');
+  bad('10.0.0.1', '10.0.0.2', '10.0.0.3/32');
+});
+
+test('HA_REQUIRED_KEYS are the keys an enabled node refuses to run without', () => {
+  for (const key of HA_REQUIRED_KEYS) {
+    assert.throws(() => checkHaConfig({ ...haDefaults(), ...GOOD, pingGroup: [], [key]: '' }, 'SN-A'), (e: unknown) => e instanceof ConfigError && e.key === `ha.${key}`);
+  }
 });

@@ -8,7 +8,7 @@
 import { isIPv4 } from 'node:net';
 import { f, section, sectionDefaults } from '../agent/config/field.ts';
 import { ConfigError } from '../agent/errors.ts';
-import { ipToInt } from '../net/lib/ipv4.ts';
+import { ipToInt, prefixToMask } from '../net/lib/ipv4.ts';
 
 export const haSection = section('Active/passive high availability (two nodes, one floating resource IP)', {
   enabled: f('bool', false, 'Run the HA cluster on this node ("Abilitato"). Off: the node is standalone and the HA state machine does nothing.'),
@@ -78,6 +78,9 @@ export interface HaConfig {
   garpRefreshMs: number;
 }
 
+/** The keys HA cannot run without: checkHaConfig demands them when enabled; without them the daemon runs no HA service (ha-wiring.ts). */
+export const HA_REQUIRED_KEYS = ['interface', 'localIp', 'remoteIp', 'resourceIp'] as const;
+
 /** "10.0.0.10/24" -> { address, prefix }; undefined when it is not an IPv4 address with a prefix. */
 export function parseResourceIp(text: string): { address: string; prefix: number } | undefined {
   const m = /^([0-9.]+)\/(\d{1,2})$/.exec(text.trim());
@@ -89,8 +92,8 @@ export function parseResourceIp(text: string): { address: string; prefix: number
 
 /** `a` and `b` (both checked IPv4 addresses) are in one /prefix network. */
 function sameSubnet(a: string, b: string, prefix: number): boolean {
-  const size = 2 ** (32 - prefix);
-  return Math.floor(ipToInt(a)! / size) === Math.floor(ipToInt(b)! / size);
+  const mask = prefixToMask(prefix);
+  return ((ipToInt(a)! & mask) >>> 0) === ((ipToInt(b)! & mask) >>> 0);
 }
 
 /**
@@ -178,7 +181,7 @@ export function checkHaConfig(ha: HaConfig, nodeSerial = ''): void {
   }
 
   if (!ha.enabled) return;
-  for (const key of ['interface', 'localIp', 'remoteIp', 'resourceIp'] as const) {
+  for (const key of HA_REQUIRED_KEYS) {
     if (ha[key] === '') throw new ConfigError(k(key), `is empty but ha.enabled is true; HA needs ha.interface, ha.localIp, ha.remoteIp and ha.resourceIp`);
   }
   if (ha.coordinator && ha.peerSerial === '') {

@@ -9,15 +9,13 @@ import { after, describe, it } from 'node:test';
 import { readAudit } from '../agent/audit.ts';
 import { silentLogger } from '../agent/log.ts';
 import { openDatabase, type Db } from '../agent/store/db.ts';
-import { haSection, type HaConfig } from './config-schema.ts';
+import { haDefaults, type HaConfig } from './config-schema.ts';
 import { HaService } from './ha-service.ts';
 import { HaStore, seedPairing } from './ha-store.ts';
 import type { CommandRunner, CommandResult } from './resource/run.ts';
 
 function defaultHaConfig(over: Partial<HaConfig>): HaConfig {
-  const out: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(haSection.fields)) if (f.kind === 'field') out[k] = Array.isArray(f.default) ? [...f.default] : f.default;
-  return { ...(out as unknown as HaConfig), ...over };
+  return { ...haDefaults(), ...over };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

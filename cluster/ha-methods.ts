@@ -3,13 +3,13 @@
 // (in flux, peer alive...) with a message; a refusal is a ConflictError carrying it. Every action
 // that changes something is audited (withAudit) once the core has accepted it.
 import { withAudit } from '../agent/audit.ts';
-import { optionalBool } from '../agent/control/params.ts';
+import { allowParams, optionalBool } from '../agent/control/params.ts';
 import type { MethodTable } from '../agent/control/registry.ts';
 import { ConflictError, InvalidArgumentError, UnavailableError } from '../agent/errors.ts';
 import type { Db } from '../agent/store/db.ts';
+import { peerPresent } from './core/index.ts';
 import type { AdminOutcome, HaService } from './ha-service.ts';
 import { HaStore } from './ha-store.ts';
-import { allowParams } from '../agent/control/params.ts';
 
 const NOT_CONFIGURED = 'HA is not configured on this node: set ha.interface, ha.localIp, ha.remoteIp and ha.resourceIp in the config file and restart pbx-agent';
 
@@ -45,8 +45,9 @@ export function haMethods(db: Db, service: HaService | undefined, placeholderSta
         throw new InvalidArgumentError('confirm', 'a forced takeover puts the resource on this node even if the peer still holds it; confirm the peer is really down (powered off or cut off) with confirm: true (pbxctl ha takeover --peer-is-down)');
       }
       const s = need();
-      const liveness = s.view().core.peer.liveness;
-      if (liveness === 'alive' || liveness === 'late') {
+      const core = s.view().core;
+      const liveness = core.peer.liveness;
+      if (peerPresent(core)) {
         throw new ConflictError(`refused: the peer is ${liveness} (its heartbeats still arrive); use pbxctl ha switchover to move the resource without an overlap`);
       }
       const r = refuse(await s.admin({ action: 'force-takeover', confirmed: true }));

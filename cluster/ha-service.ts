@@ -30,10 +30,10 @@ import { FloatingIp } from './resource/ip.ts';
 import { sysfsCarrier, type CarrierReader } from './resource/link.ts';
 import { systemRunner, type CommandRunner } from './resource/run.ts';
 
-/** What PnP and DHCP ask: serve only while this node holds the resource. */
-
 /** How often the peer's highest heartbeat seq is persisted while running (see #savePeerSeq). */
 const PEER_SEQ_SAVE_MS = 2000;
+
+/** What PnP and DHCP ask: serve only while this node holds the resource. */
 export interface ClusterHandle {
   /** PnP/DHCP may answer (this node holds the resource, or HA is not in use). */
   isActive(): boolean;

@@ -2,6 +2,7 @@
 // with serial numbers and sync IPs; cluster enabled, pairing state, service state, heartbeat per
 // path with age; the resource and which node holds it; the ping group as each node sees it; the
 // last transitions with their reasons. Plain JSON (pbxctl --json prints it as is).
+import { peerPresent } from './core/index.ts';
 import type { RuntimeView } from './ha-service.ts';
 
 export const TRANSITIONS_SHOWN = 10;
@@ -10,8 +11,7 @@ export function buildStatus(v: RuntimeView): Record<string, unknown> {
   const s = v.core;
   const ha = v.ha;
   const peerMsg = s.peer.last;
-  const peerHeard = s.peer.liveness === 'alive' || s.peer.liveness === 'late';
-  const peerHolds = peerHeard && peerMsg !== null && peerMsg.holdsResource;
+  const peerHolds = peerPresent(s) && peerMsg !== null && peerMsg.holdsResource;
   const holder = s.holds && peerHolds ? 'both (conflict: resolving)' : s.holds ? 'this node' : peerHolds ? 'peer' : 'none';
   const ago = (t: number | null) => (t === null ? null : Math.round(v.now - t));
   const ping = s.ping;

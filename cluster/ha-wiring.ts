@@ -7,6 +7,7 @@ import type { Logger } from '../agent/log.ts';
 import type { Service } from '../agent/service.ts';
 import type { Db } from '../agent/store/db.ts';
 import type { SystemFacts } from '../agent/system/facts.ts';
+import { HA_REQUIRED_KEYS } from './config-schema.ts';
 import { haMethods } from './ha-methods.ts';
 import { HaService, type ClusterHandle } from './ha-service.ts';
 
@@ -21,8 +22,7 @@ export interface HaParts {
 
 /** The keys HA cannot run without (checkHaConfig demands them when ha.enabled). */
 export function haConfigured(cfg: Config): boolean {
-  const h = cfg.ha;
-  return h.interface !== '' && h.localIp !== '' && h.remoteIp !== '' && h.resourceIp !== '';
+  return HA_REQUIRED_KEYS.every((k) => cfg.ha[k] !== '');
 }
 
 export function buildHa(env: { cfg: Config; db: Db; log: Logger; facts: SystemFacts }): HaParts {

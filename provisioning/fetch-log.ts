@@ -2,6 +2,7 @@
 // the durable record is the journal (one line per refusal, in the fail2ban format of
 // net/http/auth-gate.ts); this ring answers "what did that phone just get, and why".
 import type { Transport } from './file-source.ts';
+import { createRing } from './ring.ts';
 
 /** Every outcome a fetch can have. Failures (FAILURE_OUTCOMES) count toward the per-IP limit. */
 export const FETCH_OUTCOMES = [
@@ -54,23 +55,18 @@ export interface FetchLog {
 }
 
 export function createFetchLog(capacity = 1000): FetchLog {
-  const cap = Math.max(1, Math.floor(capacity));
-  const ring: (FetchEntry | undefined)[] = new Array(cap);
+  const ring = createRing<FetchEntry>(capacity);
   const counts = Object.fromEntries(FETCH_OUTCOMES.map((o) => [o, 0])) as Record<FetchOutcome, number>;
-  let next = 0;
-  let count = 0;
   return {
     record(e) {
-      ring[next] = e;
-      next = (next + 1) % cap;
-      if (count < cap) count++;
+      ring.push(e);
       counts[e.outcome]++;
     },
     recent(q = {}) {
       const limit = q.limit ?? 100;
       const out: FetchEntry[] = [];
-      for (let i = 1; i <= count && out.length < limit; i++) {
-        const e = ring[(next - i + cap) % cap]!;
+      for (const e of ring.newest()) {
+        if (!(out.length < limit)) break;
         if (q.ip && e.ip !== q.ip) continue;
         if (q.mac && e.mac !== q.mac) continue;
         if (q.outcome && e.outcome !== q.outcome) continue;
@@ -79,7 +75,7 @@ export function createFetchLog(capacity = 1000): FetchLog {
       }
       return out;
     },
-    get size() { return count; },
+    get size() { return ring.size; },
     counts() { return { ...counts }; },
   };
 }

@@ -5,7 +5,7 @@ import type { MethodTable } from '../agent/control/registry.ts';
 import { InvalidArgumentError } from '../agent/errors.ts';
 import type { Db } from '../agent/store/db.ts';
 import { NUMBER_KINDS } from './phonebook-render.ts';
-import { createPhonebookStore } from './phonebook-store.ts';
+import { ACCESS_KINDS, createPhonebookStore } from './phonebook-store.ts';
 import { resolveTenant } from './service/common.ts';
 
 type P = Record<string, unknown>;
@@ -19,7 +19,7 @@ function id(p: P, name = 'id'): number {
 
 /** One grant from the params: exactly one of all, tenant, device, account. */
 function grant(p: P): { kind: string; ref?: string } {
-  const given = ['all', 'tenant', 'device', 'account'].filter((k) => p[k] !== undefined && p[k] !== false);
+  const given = ACCESS_KINDS.filter((k) => p[k] !== undefined && p[k] !== false);
   if (given.length !== 1) throw new InvalidArgumentError('access', 'give exactly one of --all, --tenant UUID, --device MAC, --account USER');
   const k = given[0]!;
   if (k === 'all') return { kind: 'all' };
@@ -56,7 +56,7 @@ export function phonebookMethods(opts: { db: Db; multiTenant: boolean; now?: () 
       return store.addEntry(actor, id(p), requireString(p, 'name'), numbers);
     },
     'phonebook.entry.remove': (p, { actor }) => { allow(p, ['id', 'entry']); return store.removeEntry(actor, id(p), id(p, 'entry')); },
-    'phonebook.allow': (p, { actor }) => { allow(p, ['id', 'all', 'tenant', 'device', 'account']); return store.allow(actor, id(p), grant(p)); },
-    'phonebook.deny': (p, { actor }) => { allow(p, ['id', 'all', 'tenant', 'device', 'account']); return store.deny(actor, id(p), grant(p)); },
+    'phonebook.allow': (p, { actor }) => { allow(p, ['id', ...ACCESS_KINDS]); return store.allow(actor, id(p), grant(p)); },
+    'phonebook.deny': (p, { actor }) => { allow(p, ['id', ...ACCESS_KINDS]); return store.deny(actor, id(p), grant(p)); },
   };
 }

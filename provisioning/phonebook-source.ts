@@ -1,11 +1,11 @@
 // Serving a phonebook file: the name (phonebook-render.ts), the access rule (mayRead) and the
 // bytes with their validators. A phonebook that does not exist and one the reader may not have
 // look the same to the phone (404, as the seed asks); the log says which.
-import { createHash } from 'node:crypto';
 import type { Db } from '../agent/store/db.ts';
 import type { ServedFile } from './file-source.ts';
 import { parsePhonebookName, renderPhonebook } from './phonebook-render.ts';
 import { bookById, mayRead, phonebookData, type Reader } from './phonebook-store.ts';
+import { etagOf } from './render.ts';
 
 export type PhonebookResult =
   | { kind: 'not-phonebook' }
@@ -33,7 +33,7 @@ export function servePhonebook(db: Db, fileName: string, tenant: string | null, 
     file: {
       ok: true, body: { kind: 'buffer', data }, contentType: 'application/xml; charset=utf-8',
       lastModified: new Date(Math.floor(updated / 1000) * 1000),
-      etag: `"${createHash('sha256').update(data).digest('base64url').slice(0, 27)}"`,
+      etag: etagOf(data),
       origin: { kind: 'common', rule: `phonebook ${book.id}`, ...(tenant ? { tenant } : {}) }, warnings: [],
     },
   };

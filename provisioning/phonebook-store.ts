@@ -1,17 +1,19 @@
 // Phonebooks in the store (migration 008): books, entries with typed numbers, and who may read
 // each. Every change is audited in its own transaction and bumps the book's updated_at, which
-// is the Last-Modified phones see. mayRead() is the one access rule.
+// is the Last-Modified phones see. mayRead() is the one access rule. The reads a phonebook fetch
+// makes (bookById, accessOf, entriesOf) use the repos' statement cache: they run per request.
 import { withAudit, type Actor } from '../agent/audit.ts';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../agent/errors.ts';
 import type { Db } from '../agent/store/db.ts';
 import { parseMac } from './mac.ts';
 import { NUMBER_KINDS, PHONEBOOK_FORMATS, phonebookFileName, type NumberKind, type PhonebookData } from './phonebook-render.ts';
 import { accountById, deviceByMac } from './repo/devices.ts';
+import { all, get } from './repo/sql.ts';
 import { resolveAccount, resolveTenant, type ServiceContext } from './service/common.ts';
 import type { DeviceRow } from './types.ts';
 
-export const MAX_ENTRIES = 10_000;
-export const MAX_NUMBERS = 8;
+const MAX_ENTRIES = 10_000;
+const MAX_NUMBERS = 8;
 
 export const ACCESS_KINDS = ['all', 'tenant', 'device', 'account'] as const;
 export type AccessKind = (typeof ACCESS_KINDS)[number];
@@ -33,7 +35,7 @@ const TEXT = /^[^\x00-\x1f\x7f]+$/;
 const NUMBER = /^(?=[^0-9]*[0-9*#])[0-9+*#(]([0-9+*#() .-]{0,38}[0-9#*)])?$/;
 
 export function bookById(db: Db, id: number): BookRow | undefined {
-  return db.prepare('SELECT * FROM phonebooks WHERE id = ?').get(id) as BookRow | undefined;
+  return get<BookRow>(db, 'SELECT * FROM phonebooks WHERE id = ?', id);
 }
 
 function requireBook(db: Db, id: number): BookRow {
@@ -43,7 +45,7 @@ function requireBook(db: Db, id: number): BookRow {
 }
 
 function accessOf(db: Db, id: number): AccessRow[] {
-  return db.prepare('SELECT * FROM phonebook_access WHERE phonebook_id = ? ORDER BY kind, ref').all(id) as AccessRow[];
+  return all<AccessRow>(db, 'SELECT * FROM phonebook_access WHERE phonebook_id = ? ORDER BY kind, ref', id);
 }
 
 function accessLabel(db: Db, a: AccessRow): string {
@@ -72,9 +74,9 @@ function entryCount(db: Db, id: number): number {
 
 /** Entries with their numbers, by name (what the phone shows): two queries for the whole book. */
 function entriesOf(db: Db, id: number): EntryView[] {
-  const entries = db.prepare('SELECT * FROM phonebook_entries WHERE phonebook_id = ? ORDER BY name COLLATE NOCASE, id').all(id) as EntryRow[];
-  const nums = db.prepare(`SELECT n.* FROM phonebook_numbers n JOIN phonebook_entries e ON e.id = n.entry_id
-    WHERE e.phonebook_id = ? ORDER BY n.entry_id, n.position`).all(id) as NumberRow[];
+  const entries = all<EntryRow>(db, 'SELECT * FROM phonebook_entries WHERE phonebook_id = ? ORDER BY name COLLATE NOCASE, id', id);
+  const nums = all<NumberRow>(db, `SELECT n.* FROM phonebook_numbers n JOIN phonebook_entries e ON e.id = n.entry_id
+    WHERE e.phonebook_id = ? ORDER BY n.entry_id, n.position`, id);
   const byEntry = new Map<number, NumberRow[]>();
   for (const n of nums) {
     const l = byEntry.get(n.entry_id) ?? [];

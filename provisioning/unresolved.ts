@@ -1,6 +1,7 @@
 // The last N requests that were not served, so an admin can ask "why was this a 404" without
 // reading logs. In memory only: it is a debugging aid, and a restart is a fresh start.
 import type { NotServedReason, Transport } from './file-source.ts';
+import { createRing } from './ring.ts';
 
 export interface UnresolvedRequest {
   at: string;
@@ -20,23 +21,22 @@ export interface UnresolvedLog {
 }
 
 export function createUnresolvedLog(capacity = 200): UnresolvedLog {
-  const cap = Math.max(1, Math.floor(capacity));
-  const ring: (UnresolvedRequest | undefined)[] = new Array(cap);
-  let next = 0;
-  let count = 0;
+  const ring = createRing<UnresolvedRequest>(capacity);
   return {
     record(entry) {
-      ring[next] = entry;
-      next = (next + 1) % cap;
-      if (count < cap) count++;
+      ring.push(entry);
     },
-    recent(limit = cap) {
+    recent(limit = ring.capacity) {
+      const n = Math.floor(Math.min(limit, ring.size));
       const out: UnresolvedRequest[] = [];
-      for (let i = 1; i <= Math.min(limit, count); i++) out.push(ring[(next - i + cap) % cap]!);
+      for (const e of ring.newest()) {
+        if (!(out.length < n)) break;
+        out.push(e);
+      }
       return out;
     },
     get size() {
-      return count;
+      return ring.size;
     },
   };
 }

@@ -90,7 +90,6 @@ export function onAdmin(c: Ctx, requestId: string, a: AdminAction): void {
       const why = `enabled by the admin; ${a.resourcePresent ? 'the resource IP is on the interface' : 'no resource IP on the interface'}`;
       if (to === 'fault' && s.holds) beginRelease(c, 'fault', `${why}, but the tracked interface is down`);
       else become(c, to, why);
-      if (to === 'init') { s.timers.initAt = c.now + s.cfg.initMs; s.initExpired = false; }
       s.timers.pingAt = s.cfg.pingTotal > 0 && inCluster(to) ? c.now : null;
       s.timers.checkAt = s.holds ? c.now : null;
       s.timers.heartbeatAt = c.now;

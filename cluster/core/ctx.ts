@@ -31,7 +31,7 @@ export function inCluster(role: Role): boolean {
 
 /**
  * The one way to change role: records the transition (persisted by the driver before the rest of
- * the batch), logs it once, and makes the next heartbeat go out now.
+ * the batch), logs it once, makes the next heartbeat go out now, and (re)arms or clears the role's timers.
  */
 export function become(c: Ctx, to: Role, reason: string): void {
   const from = c.s.role;
@@ -43,7 +43,8 @@ export function become(c: Ctx, to: Role, reason: string): void {
   log(c, 'info', 'transition', `HA ${from} -> ${to}: ${reason}`, { from, to, reason });
   c.sendNow = true;
   const t = c.s.timers;
-  if (to !== 'init') t.initAt = null;
+  // Entering init (paired, enabled, out of fault) starts the init timeout afresh.
+  if (to === 'init') { t.initAt = c.now + c.s.cfg.initMs; c.s.initExpired = false; } else t.initAt = null;
   if (to !== 'fault') t.faultRetryAt = null;
   if (to !== 'active') { t.garpRefreshAt = null; }
 }

@@ -2,5 +2,5 @@
 export { initialState, step, nextDeadline } from './step.ts';
 export { coreConfig, timersHash } from './config.ts';
 export { tieBreak, eligibleFrom, type Candidate, type TieResult, type TieRule } from './tiebreak.ts';
-export { outgoing } from './ctx.ts';
+export { outgoing, peerPresent } from './ctx.ts';
 export * from './types.ts';

@@ -6,10 +6,7 @@ import { afterGiverReleased, afterTakerAcquired, beginRelease } from './handover
 /** Out of fault: standby if we know the peer, else init (a node that never heard its peer must not wait forever as standby). */
 export function leaveFault(c: Ctx, reason: string): void {
   const s = c.s;
-  if (s.commsUp) { become(c, 'standby', reason); return; }
-  become(c, 'init', reason);
-  s.timers.initAt = c.now + s.cfg.initMs;
-  s.initExpired = false;
+  become(c, s.commsUp ? 'standby' : 'init', reason);
 }
 
 export function onLink(c: Ctx, path: 'lan' | 'sync', up: boolean): void {

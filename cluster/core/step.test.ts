@@ -188,3 +188,33 @@ test('timer hash: equal for equal timers, different when D differs', () => {
   assert.equal(timersHash(coreConfig(LAB_HA, 'X')), timersHash(coreConfig(LAB_HA, 'Y')));
   assert.notEqual(timersHash(coreConfig(LAB_HA, 'X')), timersHash(coreConfig({ ...LAB_HA, deadMs: 1600 }, 'X')));
 });
+
+test('every way into init (paired, link back from fault, admin enable) starts the init timeout afresh', () => {
+  // Paired: unpaired -> init.
+  let s = initialState(cfg, { generation: 1, enabled: true, paired: false, resourcePresent: false, linkUp: true }, 0).state;
+  s = step(s, { kind: 'paired' }, 500).state;
+  assert.equal(s.role, 'init');
+  assert.equal(s.timers.initAt, 500 + cfg.initMs);
+  assert.equal(s.initExpired, false);
+
+  // Link back from fault, the peer never heard: fault -> init.
+  s = initialState(cfg, { generation: 1, enabled: true, paired: true, resourcePresent: false, linkUp: false }, 0).state;
+  assert.equal(s.role, 'fault');
+  assert.equal(s.timers.initAt, null);
+  s = step(s, { kind: 'link', path: 'lan', up: true }, 700).state;
+  assert.equal(s.role, 'init');
+  assert.equal(s.timers.initAt, 700 + cfg.initMs);
+  assert.equal(s.initExpired, false);
+
+  // Admin enable: disabled -> init.
+  s = initialState(cfg, { generation: 1, enabled: false, paired: true, resourcePresent: false, linkUp: true }, 0).state;
+  s = step(s, { kind: 'admin', requestId: 'r1', action: 'enable', paired: true, resourcePresent: false, linkUp: true }, 900).state;
+  assert.equal(s.role, 'init');
+  assert.equal(s.timers.initAt, 900 + cfg.initMs);
+  assert.equal(s.initExpired, false);
+
+  // Leaving init clears it.
+  s = step(s, { kind: 'link', path: 'lan', up: false }, 1000).state;
+  assert.notEqual(s.role, 'init');
+  assert.equal(s.timers.initAt, null);
+});

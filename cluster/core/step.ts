@@ -120,8 +120,6 @@ export function step(state: CoreState, input: Input, now: number): StepResult {
         s.peer = emptyPeer();
         s.commsUp = false;
         become(c, 'init', 'paired with the peer');
-        s.timers.initAt = now + s.cfg.initMs;
-        s.initExpired = false;
         s.timers.pingAt = s.cfg.pingTotal > 0 ? now : null;
       }
       break;

@@ -44,8 +44,6 @@ export interface TransportOptions {
   log: Logger;
   /** Every accepted packet, with the path it came on. */
   onPacket: (hb: Heartbeat, path: PathName, info: { restarted: boolean; firstSeen: boolean }) => void;
-  /** A path changed liveness (after the change). */
-  onPathChange?: (path: PathName, state: PathState) => void;
 }
 
 export type PathState = 'unknown' | 'up' | 'late' | 'down';
@@ -236,7 +234,6 @@ export class HeartbeatTransport {
     // debug: the core logs path-down / path-up once for the admin; these carry the socket detail.
     if (s === 'down') this.#o.log.debug({ path: p.spec.name, peer: p.spec.peerAddress, silentMs: p.lastSeen === undefined ? null : Math.round(this.#o.now() - p.lastSeen) }, 'heartbeat path down');
     else if (s === 'up' && (was === 'down' || was === 'late')) this.#o.log.debug({ path: p.spec.name, was }, 'heartbeat path up');
-    this.#o.onPathChange?.(p.spec.name, s);
   }
 
   /** Re-evaluates path ages; call every tick. */

@@ -51,3 +51,22 @@ test('message validators name the bad field', () => {
   assert.deepEqual(r, { id: 3, reply: { ok: false, error: { code: 'PBX_ERR_CONFLICT', message: 'm' } } });
   for (const junk of [null, 1, 'x', [], { ok: 'yes' }]) assert.equal(typeof parseResponse(junk), 'string');
 });
+
+test('FrameDecoder: a large frame in many chunks, split headers, and frames sharing a chunk', () => {
+  const big = { rows: Array.from({ length: 5000 }, (_, i) => ({ i, text: `row ${i}` })) };
+  const small = { op: 'ping' };
+  const stream = Buffer.concat([encodeFrame(small), encodeFrame(big), encodeFrame(small), encodeFrame(small)]);
+  for (const size of [1, 3, 7, 1000, 65536, stream.length]) {
+    const dec = new FrameDecoder();
+    const got: unknown[] = [];
+    for (let o = 0; o < stream.length; o += size) got.push(...dec.push(stream.subarray(o, o + size)));
+    assert.deepEqual(got, [small, big, small, small], `chunks of ${size}`);
+    assert.equal(dec.error, undefined);
+    assert.deepEqual(dec.push(Buffer.alloc(0)), [], 'nothing left over');
+  }
+  const dec = new FrameDecoder(1024);
+  const head = Buffer.alloc(4); head.writeUInt32BE(4096);
+  assert.deepEqual(dec.push(Buffer.concat([encodeFrame(small), head.subarray(0, 2)])), [small]);
+  assert.deepEqual(dec.push(head.subarray(2)), []);
+  assert.equal(dec.error?.code, 'PBX_ERR_HA_FRAME_TOO_LONG', 'a too-long length is refused as soon as its header is whole');
+});

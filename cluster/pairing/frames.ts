@@ -42,26 +42,40 @@ export function decodeFrame(buf: Buffer, offset = 0, max = MAX_FRAME): DecodeRes
   }
 }
 
-/** Accumulates stream chunks and yields whole frames. After an error it yields nothing more. */
+/**
+ * Accumulates stream chunks and yields whole frames. After an error it yields nothing more.
+ * Chunks are kept apart until the frame in progress is complete, so a large frame (a snapshot)
+ * arriving in many small chunks is copied once, not once per chunk.
+ */
 export class FrameDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  private parts: Buffer[] = [];
+  private size = 0;
   private readonly max: number;
   error: FrameError | undefined;
   constructor(max = MAX_FRAME) { this.max = max; }
 
   push(chunk: Buffer): unknown[] {
     if (this.error) return [];
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size < 4) return [];
+    if (this.parts[0]!.length < 4) this.parts = [Buffer.concat(this.parts, this.size)];
+    const len = this.parts[0]!.readUInt32BE(0);
+    // Not whole yet (and within the limit: a too-long header is reported at once below).
+    if (len <= this.max && this.size - 4 < len) return [];
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
     const out: unknown[] = [];
     let off = 0;
     for (;;) {
-      const r = decodeFrame(this.buf, off, this.max);
+      const r = decodeFrame(buf, off, this.max);
       if (r.ok === 'partial') break;
-      if (r.ok === false) { this.error = r.error; this.buf = Buffer.alloc(0); return out; }
+      if (r.ok === false) { this.error = r.error; this.parts = []; this.size = 0; return out; }
       out.push(r.value);
       off += r.bytesRead;
     }
-    this.buf = off === 0 ? this.buf : this.buf.subarray(off);
+    const rest = off === 0 ? buf : buf.subarray(off);
+    this.parts = rest.length === 0 ? [] : [rest];
+    this.size = rest.length;
     return out;
   }
 }

@@ -31,8 +31,9 @@ export interface Hello { op: 'hello'; mac: string; nonce: string }
 export interface Request { id: number; op: string; body: unknown }
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export type Obj = Record<string, unknown>;
+/** A JSON object (not null, not an array): the first check of every validator of peer input. */
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function str(o: Obj, k: string, max: number): string | undefined {
   const v = o[k];

@@ -26,6 +26,11 @@ interface Row {
   peer_name: string; peer_address: string; local_role: string; paired_at: number | null;
 }
 
+/** The OpenSSH fingerprint of a stored public key line ("ssh-ed25519 AAAA..."). */
+function lineFingerprint(line: string): string {
+  return fingerprint(Buffer.from(line.split(' ')[1] ?? '', 'base64'));
+}
+
 export function readPairing(db: Db): Pairing {
   const r = db.prepare(`SELECT c.paired, c.peer_serial, c.peer_host_key, c.cluster_key, p.peer_name, p.peer_address, p.local_role, p.paired_at
     FROM cluster_state c, ha_peer p WHERE c.id = 1 AND p.id = 1`).get() as Row;
@@ -36,7 +41,7 @@ export function readPairing(db: Db): Pairing {
     peerName: r.peer_name,
     peerAddress: r.peer_address,
     peerHostKey: r.peer_host_key,
-    peerFingerprint: r.peer_host_key ? fingerprint(Buffer.from(r.peer_host_key.split(' ')[1] ?? '', 'base64')) : null,
+    peerFingerprint: r.peer_host_key ? lineFingerprint(r.peer_host_key) : null,
     clusterKey: paired ? r.cluster_key : null,
     localRole: r.local_role === 'coordinator' || r.local_role === 'member' ? r.local_role : null,
     pairedAt: r.paired_at,
@@ -53,7 +58,7 @@ export function savePairing(db: Db, actor: Actor, p: NewPairing, now: number): v
       .run(p.peerSerial, p.peerHostKey, p.clusterKey, now);
     db.prepare(`UPDATE ha_peer SET peer_name = ?, peer_address = ?, local_role = ?, paired_at = ?, applied_version = 0, applied_hash = '',
       peer_version = 0, peer_hash = '', last_sync_at = NULL, last_sync_error = '' WHERE id = 1`).run(p.peerName, p.peerAddress, p.localRole, now);
-    const fp = fingerprint(Buffer.from(p.peerHostKey.split(' ')[1] ?? '', 'base64'));
+    const fp = lineFingerprint(p.peerHostKey);
     audit({
       action: 'pair', objectType: 'ha-peer', objectId: p.peerSerial,
       description: `paired as ${p.localRole} with ${p.peerName || '(unnamed)'} serial ${p.peerSerial} at ${p.peerAddress}, host key ${fp}`,

@@ -32,10 +32,15 @@ export class PingGroup {
 
   get total(): number { return this.#targets.length; }
 
+  /** The target answered within targetDeadMs of `now`. */
+  #answered(t: { lastReply: number | undefined }, now: number): boolean {
+    return t.lastReply !== undefined && now - t.lastReply <= this.#o.targetDeadMs;
+  }
+
   /** Targets that answered within targetDeadMs. */
   reachable(): number {
     const now = this.#o.now();
-    return this.#targets.filter((t) => t.lastReply !== undefined && now - t.lastReply <= this.#o.targetDeadMs).length;
+    return this.#targets.filter((t) => this.#answered(t, now)).length;
   }
 
   /** One probe round; resolves with the reachable count after it. Overlapping calls return at once. */
@@ -75,7 +80,7 @@ export class PingGroup {
     const now = this.#o.now();
     return this.#targets.map((t) => ({
       address: t.address,
-      reachable: t.lastReply !== undefined && now - t.lastReply <= this.#o.targetDeadMs,
+      reachable: this.#answered(t, now),
       lastReplyAgeMs: t.lastReply === undefined ? null : Math.round(now - t.lastReply),
       probes: t.probes, replies: t.replies, errors: t.errors,
     }));

@@ -27,6 +27,42 @@ describe('parseAddrShow', () => {
   });
 });
 
+describe('FloatingIp.release with a fake ip (no root)', () => {
+  const fake = (addrs: Map<string, string>, ran: string[], showFails = false): CommandRunner => ({
+    async run(cmd, args) {
+      ran.push([cmd, ...args].join(' '));
+      const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '', timedOut: false });
+      if (args.includes('show')) {
+        if (showFails) return { code: 1, stdout: '', stderr: 'Cannot open netlink socket', timedOut: false };
+        return ok([...addrs].map(([cidr, dev]) => `2: ${dev}    inet ${cidr} scope global secondary\\       valid_lft forever`).join('\n'));
+      }
+      if (args[2] === 'del') addrs.delete(args[3]!);
+      return ok();
+    },
+    background: () => ({ pid: undefined, done: Promise.resolve({ code: 0, stdout: '', stderr: '', timedOut: false }) }),
+    kill() {},
+  });
+  const spec = { address: '10.0.0.100', prefix: 24, iface: 'eth0' };
+
+  it('reads the addresses once, deletes the VIP wherever it is, then verifies', async () => {
+    const ran: string[] = [];
+    const vip = new FloatingIp({ spec, runner: fake(new Map([['10.0.0.100/24', 'eth0'], ['10.0.0.100/32', 'eth1'], ['10.0.0.5/24', 'eth0']]), ran), log: silentLogger() });
+    assert.equal(await vip.release(), 'removed');
+    assert.deepEqual(ran, [
+      'ip -o -4 addr show', 'ip -4 addr del 10.0.0.100/24 dev eth0', 'ip -4 addr del 10.0.0.100/32 dev eth1', 'ip -o -4 addr show',
+    ]);
+  });
+
+  it('absent is success after one read; a failing read throws', async () => {
+    const ran: string[] = [];
+    const vip = new FloatingIp({ spec, runner: fake(new Map([['10.0.0.5/24', 'eth0']]), ran), log: silentLogger() });
+    assert.equal(await vip.release(), 'absent');
+    assert.deepEqual(ran, ['ip -o -4 addr show']);
+    const broken = new FloatingIp({ spec, runner: fake(new Map(), [], true), log: silentLogger() });
+    await assert.rejects(broken.release(), /ip -o -4 addr show: exit 1: Cannot open netlink socket/);
+  });
+});
+
 const NS = `pbxhaip${process.pid}`;
 
 /** Runs every tool inside the namespace, and records what ran. */

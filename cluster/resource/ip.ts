@@ -64,11 +64,17 @@ export class FloatingIp {
 
   get cidr(): string { return `${this.spec.address}/${this.spec.prefix}`; }
 
+  /** Where the VIP is configured on this node (any interface: a leftover on the wrong one counts too). */
+  async #where(): Promise<AddrEntry[]> {
+    const args = ['-o', '-4', 'addr', 'show'];
+    const r = await this.#run.run('ip', args, IP_TIMEOUT_MS);
+    if (r.code !== 0) throw new Error(describe('ip', args, r));
+    return parseAddrShow(r.stdout).filter((e) => e.address === this.spec.address);
+  }
+
   /** Is the VIP configured on this node (on any interface: a leftover on the wrong one counts too)? */
   async present(): Promise<boolean> {
-    const r = await this.#run.run('ip', ['-o', '-4', 'addr', 'show'], IP_TIMEOUT_MS);
-    if (r.code !== 0) throw new Error(describe('ip', ['-o', '-4', 'addr', 'show'], r));
-    return parseAddrShow(r.stdout).some((e) => e.address === this.spec.address);
+    return (await this.#where()).length > 0;
   }
 
   /** Adds the VIP (no-op when present) and verifies it. Throws when it cannot. */
@@ -122,10 +128,9 @@ export class FloatingIp {
   /** Stops GARP and removes the VIP. Absent already is success. Throws when it stays. */
   async release(): Promise<'removed' | 'absent'> {
     this.#stopArp();
-    if (!(await this.present())) return 'absent';
     // Delete wherever it is: a leftover may sit on another interface than the configured one.
-    const r0 = await this.#run.run('ip', ['-o', '-4', 'addr', 'show'], IP_TIMEOUT_MS);
-    const where = parseAddrShow(r0.stdout).filter((e) => e.address === this.spec.address);
+    const where = await this.#where();
+    if (where.length === 0) return 'absent';
     for (const e of where) {
       const args = ['-4', 'addr', 'del', `${e.address}/${e.prefix}`, 'dev', e.iface];
       const r = await this.#run.run('ip', args, IP_TIMEOUT_MS);

@@ -6,6 +6,7 @@
 import type { Db } from '../../agent/store/db.ts';
 import { leaseFromRow, newer, type Lease, type LeaseChange, type LeaseRow, type LeaseState } from '../../net/dhcp/leases.ts';
 import { ipToInt } from '../../net/lib/ipv4.ts';
+import { isObj } from '../pairing/messages.ts';
 
 /** What replication needs from the DHCP server (net/dhcp/dhcp-service.ts offers all of it). */
 export interface LeaseSource {
@@ -18,8 +19,6 @@ export interface LeaseSource {
 
 const STATES: readonly LeaseState[] = ['bound', 'released', 'declined', 'expired'];
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const optText = (v: unknown, max: number): v is string | null => v === null || (typeof v === 'string' && v.length <= max);
 const time = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 

@@ -191,8 +191,7 @@ export function createReplicator(o: ReplicatorOptions): Replicator {
 
   link.onSession(() => {
     // A new session: the peer may have missed anything. Send the whole lease table (merge is idempotent).
-    const all = o.leases?.running() ? storedLeases(db) : storedLeases(db);
-    for (const l of all) outbox.add(l);
+    for (const l of storedLeases(db)) outbox.add(l);
     setImmediate(tick);
   });
 

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { withAudit, type Actor } from '../../agent/audit.ts';
 import { PbxError } from '../../agent/errors.ts';
 import type { Db } from '../../agent/store/db.ts';
+import { isObj } from '../pairing/messages.ts';
 
 /**
  * In dependency order (parents first); deleted in reverse order. Everything a phone's files
@@ -125,8 +126,6 @@ export function takeSnapshot(db: Db): Snapshot {
   })();
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCell = (v: unknown): v is Cell =>
   v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || (isObj(v) && typeof v.b64 === 'string' && Object.keys(v).length === 1);
 

@@ -222,6 +222,14 @@ test('reservations: config and device registry; a reserved address is not given 
   assert.equal(typeOf(step('REQUEST', { mac: '020000000602', requestedIp: '10.99.0.50', serverId: SERVER })), 5);
 });
 
+test('reservations: a registry entry that is not an IPv4 address reserves nothing', () => {
+  const { step } = setup({}, {
+    reservationFor: (mac) => (mac === '020000000611' ? { ip: '10.99.0', hostname: 'bad' } : mac === '020000000612' ? { ip: '10.99.0.256' } : undefined),
+  });
+  assert.equal(yi(step('DISCOVER', { mac: '020000000611' })), '10.99.0.100', 'a pool address instead');
+  assert.equal(yi(step('DISCOVER', { mac: '020000000612' })), '10.99.0.101');
+});
+
 test('INFORM: ACK with options, no lease time, unicast to ciaddr', () => {
   const { step } = setup();
   const d = step('INFORM', { mac: '020000000701', ciaddr: '10.99.0.33' });

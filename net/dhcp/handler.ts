@@ -93,10 +93,7 @@ function reservation(c: Ctx): { ip: number | undefined; hostname: string | undef
   if (r) return r;
   const ext = c.state.reservationFor?.(c.mac);
   if (!ext) return { ip: undefined, hostname: undefined };
-  const parts = ext.ip?.split('.').map(Number);
-  const ip = parts && parts.length === 4 && parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255)
-    ? ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0 : undefined;
-  return { ip, hostname: ext.hostname };
+  return { ip: ext.ip === undefined ? undefined : ipToInt(ext.ip), hostname: ext.hostname };
 }
 
 /** May `ip` (in `s`) be given to this client now? */

@@ -9,8 +9,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { DigestAlgorithm } from './auth-config.ts';
 
-export const MAX_AUTHORIZATION = 4096;
-export const MAX_PARAMS = 32;
+const MAX_AUTHORIZATION = 4096;
+const MAX_PARAMS = 32;
 export const MAX_VALUE = 1024;
 
 export interface DigestCredentials {

@@ -7,6 +7,7 @@ import { InvalidArgumentError, NotFoundError } from '../../agent/errors.ts';
 import type { Db } from '../../agent/store/db.ts';
 import { requireDeviceMac } from '../../provisioning/mac.ts';
 import { deviceById, deviceByMac } from '../../provisioning/repo/devices.ts';
+import { get } from '../../provisioning/repo/sql.ts';
 import type { DeviceRow } from '../../provisioning/types.ts';
 import { ha1 } from './auth-digest.ts';
 
@@ -29,30 +30,17 @@ const view = (r: CredentialRow): CredentialView => ({
   tenant: r.tenant_uuid, username: r.username, realm: r.realm, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-// Statements asked on every fetch are prepared once per store (preparing costs more than running them).
-interface Stmt { get(...args: unknown[]): unknown }
-const hot = new WeakMap<Db, { first: Stmt; byUser: Stmt; byToken: Stmt }>();
-function stmts(db: Db) {
-  let s = hot.get(db);
-  if (!s) {
-    s = {
-      // No ORDER BY: it made SQLite sort per call (10x the cost); the lookup index gives user-name order anyway.
-      first: db.prepare('SELECT * FROM fetch_credentials INDEXED BY fetch_credentials_lookup WHERE tenant_uuid IS ? LIMIT 1'),
-      byUser: db.prepare('SELECT * FROM fetch_credentials WHERE tenant_uuid IS ? AND username = ?'),
-      byToken: db.prepare('SELECT device_id FROM device_tokens WHERE token_hash = ?'),
-    };
-    hot.set(db, s);
-  }
-  return s;
-}
+// Statements asked on every fetch go through the repos' statement cache (repo/sql.ts): prepared
+// once per store, since preparing costs more than running them.
 
 /** The tenant's first credential (by user name), or undefined: asked on every fetch. */
 export function firstCredential(db: Db, tenant: string | null): CredentialRow | undefined {
-  return stmts(db).first.get(tenant) as CredentialRow | undefined;
+  // No ORDER BY: it made SQLite sort per call (10x the cost); the lookup index gives user-name order anyway.
+  return get<CredentialRow>(db, 'SELECT * FROM fetch_credentials INDEXED BY fetch_credentials_lookup WHERE tenant_uuid IS ? LIMIT 1', tenant);
 }
 
 export function credentialFor(db: Db, tenant: string | null, username: string): CredentialRow | undefined {
-  return stmts(db).byUser.get(tenant, username) as CredentialRow | undefined;
+  return get<CredentialRow>(db, 'SELECT * FROM fetch_credentials WHERE tenant_uuid IS ? AND username = ?', tenant, username);
 }
 
 export function listCredentials(db: Db): CredentialView[] {
@@ -102,16 +90,16 @@ export function removeCredential(db: Db, actor: Actor, tenant: string | null, us
   }, now);
 }
 
-export function tokenHash(token: string): string {
+function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** Tokens are 32 base64url characters (192 random bits). */
-export const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/;
 
 export function deviceByToken(db: Db, token: string): DeviceRow | undefined {
   if (!TOKEN_SHAPE.test(token)) return undefined;
-  const r = stmts(db).byToken.get(tokenHash(token)) as { device_id: number } | undefined;
+  const r = get<{ device_id: number }>(db, 'SELECT device_id FROM device_tokens WHERE token_hash = ?', tokenHash(token));
   return r ? deviceById(db, r.device_id) : undefined;
 }
 

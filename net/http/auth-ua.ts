@@ -7,7 +7,7 @@
 // different MACs claims nothing.
 import { parseMac, unusableMacReason } from '../../provisioning/mac.ts';
 
-export const MAX_UA = 256;
+const MAX_UA = 256;
 
 const VENDORS = /\b(?:yealink|snom|fanvil|gigaset|htek)/i;
 

@@ -12,6 +12,7 @@ import { requireDeviceMac } from '../../provisioning/mac.ts';
 import type { DeviceRow } from '../../provisioning/types.ts';
 import { modelById } from '../../provisioning/repo/catalog.ts';
 import { accountById, deviceByMac } from '../../provisioning/repo/devices.ts';
+import { get } from '../../provisioning/repo/sql.ts';
 import { sendResync, type ResyncRequest, type ResyncResult } from './resync-client.ts';
 import { resyncEvent, type Endpoint } from './resync.ts';
 
@@ -29,9 +30,10 @@ export interface ResyncMethodsOptions {
 /** Where to send: the newest sighting, else the static address; undefined when never seen. */
 export function lastKnownAddress(db: Db, mac: string, lastFetch?: ResyncMethodsOptions['lastFetch']): KnownAddress | undefined {
   const found: Array<KnownAddress & { t: number }> = [];
-  const seen = db.prepare('SELECT ip, port, last_seen FROM pnp_seen WHERE mac = ?').get(mac) as { ip: string; port: number; last_seen: number } | undefined;
+  // Statements from the per-connection cache: a resync-on-change batch looks up every MAC it holds.
+  const seen = get<{ ip: string; port: number; last_seen: number }>(db, 'SELECT ip, port, last_seen FROM pnp_seen WHERE mac = ?', mac);
   if (seen && isIPv4(seen.ip)) found.push({ address: seen.ip, port: seen.port || 5060, source: 'pnp', t: seen.last_seen });
-  const lease = db.prepare("SELECT ip, updated_at FROM dhcp_leases WHERE mac = ? AND state = 'bound' ORDER BY updated_at DESC LIMIT 1").get(mac) as { ip: string; updated_at: number } | undefined;
+  const lease = get<{ ip: string; updated_at: number }>(db, "SELECT ip, updated_at FROM dhcp_leases WHERE mac = ? AND state = 'bound' ORDER BY updated_at DESC LIMIT 1", mac);
   if (lease && isIPv4(lease.ip)) found.push({ address: lease.ip, port: 5060, source: 'dhcp', t: lease.updated_at });
   const fetch = lastFetch?.(mac);
   if (fetch && isIPv4(fetch.ip)) found.push({ address: fetch.ip, port: 5060, source: 'fetch', t: Date.parse(fetch.at) || 0 });

@@ -52,9 +52,11 @@ export interface ResyncOnChange {
 
 const list = (macs: string[]): string => macs.length <= NAMED ? macs.join(' ') : `${macs.slice(0, NAMED).join(' ')} and ${macs.length - NAMED} more`;
 
+const batchTotal = (r: BatchReport): number => r.answered.length + r.failed.length + r.noAnswer.length + r.noAddress.length;
+
 /** "12 device(s): 10 answered, 1 failed (...), 1 no answer, 0 without address". */
 export function describeBatch(r: BatchReport): string {
-  const total = r.answered.length + r.failed.length + r.noAnswer.length + r.noAddress.length;
+  const total = batchTotal(r);
   const parts = [`${r.answered.length} answered 2xx`, `${r.failed.length} failed`, `${r.noAnswer.length} no answer`, `${r.noAddress.length} without a known address`];
   let s = `resync after a configuration change, ${total} device(s): ${parts.join(', ')}`;
   if (r.skipped) s += `, ${r.skipped} no longer enabled with an account`;
@@ -73,6 +75,8 @@ export function createResyncOnChange(o: ResyncOnChangeOptions): ResyncOnChange {
     };
   }
   const { db, log } = o;
+  const delayMs = o.config.resyncDelayMs ?? 5000;
+  const ratePerSec = o.config.resyncRatePerSec ?? 10;
   const lookup: ResyncLookup = (mac) => {
     const d = deviceByMac(db, mac);
     if (!d || d.enabled !== 1 || d.account_id === null) return { kind: 'skip' };
@@ -85,7 +89,7 @@ export function createResyncOnChange(o: ResyncOnChangeOptions): ResyncOnChange {
     };
   };
   const worker = createResyncWorker({
-    delayMs: o.config.resyncDelayMs ?? 5000, ratePerSec: o.config.resyncRatePerSec ?? 10,
+    delayMs, ratePerSec,
     lookup, send: o.send ?? sendResync, ...(o.clock ? { clock: o.clock } : {}),
     maySend: () => !(o.isMember?.() ?? false),
     onOutcome: (mac, outcome, said, label) => {
@@ -94,9 +98,8 @@ export function createResyncOnChange(o: ResyncOnChangeOptions): ResyncOnChange {
       else log.warn(line, `resync: ${label}: ${said}`);
     },
     onBatch: (r) => {
+      if (batchTotal(r) === 0) return;
       const description = describeBatch(r);
-      const total = r.answered.length + r.failed.length + r.noAnswer.length + r.noAddress.length;
-      if (total === 0) return;
       const counts = { batch: r.batch, answered: r.answered.length, failed: r.failed.length, noAnswer: r.noAnswer.length, noAddress: r.noAddress.length, skipped: r.skipped };
       if (r.failed.length || r.noAnswer.length || r.noAddress.length) log.warn(counts, description);
       else log.info(counts, description);
@@ -138,7 +141,7 @@ export function createResyncOnChange(o: ResyncOnChangeOptions): ResyncOnChange {
       name: 'resync',
       start: async () => {},
       stop: async () => worker.stop(),
-      status: () => ({ enabled: true, onChange: mode, delayMs: o.config.resyncDelayMs ?? 5000, ratePerSec: o.config.resyncRatePerSec ?? 10, ...worker.stats() }),
+      status: () => ({ enabled: true, onChange: mode, delayMs, ratePerSec, ...worker.stats() }),
     },
   };
 }

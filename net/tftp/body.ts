@@ -9,6 +9,11 @@ export interface Body {
   view(offset: number, length: number): Buffer | null;
   /** Brings the chunk starting at `offset` into memory. */
   load(offset: number): Promise<void>;
+  /**
+   * The whole body for the native pump, which reads it itself: the Buffer, or the open file
+   * descriptor (valid until close()). Not for the JS engine, which reads through view/load.
+   */
+  whole(): { data: Buffer } | { fd: number };
   close(): void;
 }
 
@@ -26,6 +31,9 @@ export class BufferBody implements Body {
   }
   load(): Promise<void> {
     return Promise.resolve();
+  }
+  whole(): { data: Buffer } {
+    return { data: this.#data };
   }
   close(): void {}
 }
@@ -105,6 +113,10 @@ export class FileBody implements Body {
     const c = this.#read(offset);
     await c.ready;
     this.#cur = c;
+  }
+
+  whole(): { fd: number } {
+    return { fd: this.#fd };
   }
 
   #read(offset: number): Chunk {

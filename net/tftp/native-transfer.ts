@@ -3,17 +3,15 @@
 // the odd datagrams the thread hands over, and turns the thread's result into the same stats
 // and log line as the JavaScript engine (transfer.ts).
 import type { RemoteInfo, Socket } from 'node:dgram';
-import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import type { Body } from './body.ts';
 import { ERROR_CODE, OPCODE } from './opcodes.ts';
 import { decode, encode } from './packet.ts';
 import { pump, STATE, type NativePump, type PumpHandle, type PumpResult } from './native/pump.ts';
 import type { ReadSessionParams, SessionEnd } from './session.ts';
 import type { TftpStats } from './stats.ts';
 import { openGuard } from './tid.ts';
-import { recordEnd, type ActiveTransfer, type Peer, type TransferDeps, type TransferView } from './transfer.ts';
-
-export type NativeBody = { kind: 'buffer'; data: Buffer } | { kind: 'file'; handle: FileHandle; size: number };
+import { recordEnd, transferView, type ActiveTransfer, type Peer, type TransferDeps, type TransferView } from './transfer.ts';
 
 const UNKNOWN_TID = encode({ op: 'ERROR', code: ERROR_CODE.UNKNOWN_TID, message: 'Unknown transfer ID' });
 const ILLEGAL = encode({ op: 'ERROR', code: ERROR_CODE.ILLEGAL_OPERATION, message: 'illegal operation during read' });
@@ -26,14 +24,14 @@ export class NativeTransfer implements ActiveTransfer {
   /** Binding, bound, or null when it could not bind (strangers then get ICMP, not ERROR 5). */
   #guard: Promise<Socket | null> = Promise.resolve(null);
   readonly #params: ReadSessionParams;
-  readonly #body: NativeBody;
+  readonly #body: Body;
   readonly #deps: TransferDeps;
   readonly #state: Float64Array;
   readonly #startedAt = performance.now();
   #handle: PumpHandle | null = null;
   #done = false;
 
-  constructor(local: string, peer: Peer, filename: string, params: ReadSessionParams, body: NativeBody, deps: TransferDeps) {
+  constructor(local: string, peer: Peer, filename: string, params: ReadSessionParams, body: Body, deps: TransferDeps) {
     if (!pump) throw new Error('the native TFTP pump is not loaded');
     this.#pump = pump;
     this.#local = local;
@@ -49,10 +47,10 @@ export class NativeTransfer implements ActiveTransfer {
   start(): void {
     const p = this.#params;
     const oack = p.oack ? encode({ op: 'OACK', options: p.oack }) : null;
-    const b = this.#body;
+    const b = this.#body.whole();
     this.#handle = this.#pump.start(
       this.#local, 0, this.peer.address, this.peer.port,
-      oack, b.kind === 'buffer' ? b.data : null, b.kind === 'file' ? b.handle.fd : -1, p.size,
+      oack, 'data' in b ? b.data : null, 'fd' in b ? b.fd : -1, p.size,
       p.blksize, p.windowsize, p.timeoutMs, p.retries, this.#state,
       (kind, value) => {
         try {
@@ -84,12 +82,7 @@ export class NativeTransfer implements ActiveTransfer {
   }
 
   view(): TransferView {
-    const p = this.#params;
-    const acked = this.#state[STATE.acked]!;
-    return {
-      client: this.peer, file: this.filename, engine: 'native', size: p.size, blksize: p.blksize, windowsize: p.windowsize,
-      acked, blocks: Math.floor(p.size / p.blksize) + 1, ackedBytes: Math.min(p.size, acked * p.blksize), ageMs: Math.round(performance.now() - this.#startedAt),
-    };
+    return transferView(this.peer, this.filename, 'native', this.#params, this.#state[STATE.acked]!, this.#startedAt);
   }
 
   abort(message: string): void {
@@ -97,12 +90,17 @@ export class NativeTransfer implements ActiveTransfer {
     this.#pump.abort(this.#handle, encode({ op: 'ERROR', code: ERROR_CODE.NOT_DEFINED, message }), 'aborted');
   }
 
+  /** While it runs, the thread's counters are not in the shared stats yet (#finish adds them). */
   addLive(s: TftpStats): void {
-    if (this.#done) return;
-    s.packetsSent += this.#state[STATE.packets]!;
-    s.bytesSent += this.#state[STATE.bytes]!;
-    s.retransmits += this.#state[STATE.retransmits]!;
-    s.malformed += this.#state[STATE.malformed]!;
+    if (!this.#done) this.#addCounters(s);
+  }
+
+  #addCounters(s: TftpStats): void {
+    const st = this.#state;
+    s.packetsSent += st[STATE.packets]!;
+    s.bytesSent += st[STATE.bytes]!;
+    s.retransmits += st[STATE.retransmits]!;
+    s.malformed += st[STATE.malformed]!;
   }
 
   /**
@@ -140,11 +138,7 @@ export class NativeTransfer implements ActiveTransfer {
     if (this.#done) return;
     this.#done = true;
     const { stats, log } = this.#deps;
-    const st = this.#state;
-    stats.packetsSent += st[STATE.packets]!;
-    stats.bytesSent += st[STATE.bytes]!;
-    stats.retransmits += st[STATE.retransmits]!;
-    stats.malformed += st[STATE.malformed]!;
+    this.#addCounters(stats);
     let end: SessionEnd;
     switch (r.end) {
       case 'gone':
@@ -169,14 +163,10 @@ export class NativeTransfer implements ActiveTransfer {
       default:
         end = r.end;
     }
-    const p = this.#params;
-    recordEnd(this.#deps, end, {
-      client: this.peer, file: this.filename, bytes: p.size, blksize: p.blksize, windowsize: p.windowsize,
-      ms: Math.round(performance.now() - this.#startedAt), acked: st[STATE.acked]!, blocks: Math.floor(p.size / p.blksize) + 1,
-      engine: 'native',
-    });
-    const body = this.#body.kind === 'file' ? this.#body.handle.close().catch(() => {}) : Promise.resolve();
-    void Promise.all([body, this.#guard]).then(([, guard]) => {
+    recordEnd(this.#deps, end, this.view());
+    // The thread is done with the body: its descriptor may close now.
+    this.#body.close();
+    void this.#guard.then((guard) => {
       if (guard) guard.close(() => this.#deps.onClose(this, end));
       else this.#deps.onClose(this, end);
     });

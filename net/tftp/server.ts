@@ -5,7 +5,7 @@
 // Every refusal is answered from a request socket, so a refused request costs no socket;
 // only an admitted transfer gets its own port, the transfer's TID (see tid.ts).
 import type { RemoteInfo } from 'node:dgram';
-import { open as openFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../../agent/config/types.ts';
 import { InvalidArgumentError } from '../../agent/errors.ts';
@@ -22,7 +22,7 @@ import { copyStats, newStats, type TftpStats } from './stats.ts';
 import { Listeners, WILDCARD } from './listeners.ts';
 import { openTid, type TidSockets } from './tid.ts';
 import { Transfer, type ActiveTransfer, type Peer, type TransferDeps, type TransferView } from './transfer.ts';
-import { NativeTransfer, type NativeBody } from './native-transfer.ts';
+import { NativeTransfer } from './native-transfer.ts';
 import { loadError as pumpLoadError, pump } from './native/pump.ts';
 
 export type TftpConfig = Config['tftp'];
@@ -295,23 +295,19 @@ class Server implements TftpServer {
       return false;
     }
     const raw = res.body;
-    let body: Body | NativeBody;
+    let body: Body;
     let neg: Negotiated;
-    const native = this.#engine === 'native';
     try {
       if (p.mode === 'netascii') {
         // tsize must announce the converted size, so the conversion comes first.
-        const data = toNetascii(raw.kind === 'buffer' ? raw.data : await readForNetascii(raw));
-        body = native ? { kind: 'buffer', data } : new BufferBody(data);
-        neg = negotiate(p.options, this.#cfg, data.length);
+        body = new BufferBody(toNetascii(raw.kind === 'buffer' ? raw.data : await readForNetascii(raw)));
+        neg = negotiate(p.options, this.#cfg, body.size);
       } else if (raw.kind === 'buffer') {
-        body = native ? { kind: 'buffer', data: raw.data } : new BufferBody(raw.data);
-        neg = negotiate(p.options, this.#cfg, raw.data.length);
+        body = new BufferBody(raw.data);
+        neg = negotiate(p.options, this.#cfg, body.size);
       } else {
         neg = negotiate(p.options, this.#cfg, raw.size);
-        body = native
-          ? { kind: 'file', handle: await openFile(raw.path, 'r'), size: raw.size }
-          : await DiskBody.open(raw.path, raw.size, chunkBytes(neg.blksize, neg.windowsize));
+        body = await DiskBody.open(raw.path, raw.size, chunkBytes(neg.blksize, neg.windowsize));
       }
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
@@ -321,12 +317,8 @@ class Server implements TftpServer {
       else this.#reply(rinfo, local, ERROR_CODE.NOT_DEFINED, 'read error');
       return false;
     }
-    const closeBody = () => {
-      if (!isNativeBody(body)) body.close();
-      else if (body.kind === 'file') void body.handle.close().catch(() => {});
-    };
     const params = {
-      size: bodySize(body), blksize: neg.blksize, windowsize: neg.windowsize,
+      size: body.size, blksize: neg.blksize, windowsize: neg.windowsize,
       timeoutMs: neg.timeoutMs ?? this.#cfg.retransmitMs, retries: this.#cfg.retries, oack: neg.oack,
     };
     let closed!: () => void;
@@ -345,10 +337,10 @@ class Server implements TftpServer {
     let dropSockets: () => void;
     try {
       // The address the request came to, so replies leave from the address the phone asked.
-      if (native) {
+      if (this.#engine === 'native') {
         // Sockets are opened by start(), below.
         dropSockets = () => {};
-        transfer = new NativeTransfer(local, client, p.filename, params, body as NativeBody, deps);
+        transfer = new NativeTransfer(local, client, p.filename, params, body, deps);
       } else {
         const tid: TidSockets = await openTid(local, client);
         dropSockets = () => {
@@ -356,15 +348,15 @@ class Server implements TftpServer {
           tid.data.close();
           tid.guard.close();
         };
-        transfer = new Transfer(tid, client, p.filename, new ReadSession(params), body as Body, deps);
+        transfer = new Transfer(tid, client, p.filename, new ReadSession(params), body, deps);
       }
     } catch (err) {
-      closeBody();
+      body.close();
       return this.#noSocket(rinfo, local, err);
     }
     if (this.#stopped) {
       dropSockets();
-      closeBody();
+      body.close();
       return false;
     }
     this.#closing.add(closing);
@@ -378,7 +370,7 @@ class Server implements TftpServer {
       this.#closing.delete(closing);
       slot.transfer = null;
       dropSockets();
-      closeBody();
+      body.close();
       return this.#noSocket(rinfo, local, err);
     }
     this.#stats.sessionsTotal++;
@@ -411,14 +403,6 @@ class Server implements TftpServer {
 async function readForNetascii(body: Extract<FileBody, { kind: 'file' }>): Promise<Buffer> {
   if (body.size > NETASCII_MAX_BYTES) throw Object.assign(new Error(`${body.size} bytes is too large for netascii`), { code: 'EFBIG' });
   return readFile(body.path);
-}
-
-function bodySize(b: Body | NativeBody): number {
-  return !isNativeBody(b) ? b.size : b.kind === 'buffer' ? b.data.length : b.size;
-}
-
-function isNativeBody(b: Body | NativeBody): b is NativeBody {
-  return 'kind' in b;
 }
 
 function peerOf(r: RemoteInfo): Peer {

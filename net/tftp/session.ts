@@ -56,7 +56,7 @@ export class ReadSession {
 
   constructor(params: ReadSessionParams) {
     this.params = params;
-    this.blocks = Math.floor(params.size / params.blksize) + 1;
+    this.blocks = blockCount(params.size, params.blksize);
   }
 
   /** When timer() next has something to do; Infinity once the session has ended. */
@@ -166,6 +166,11 @@ export class ReadSession {
     this.#deadline = Infinity;
     return { send, retransmit: false, end };
   }
+}
+
+/** Blocks a body of `size` bytes takes; the last is short, and empty at an exact multiple. */
+export function blockCount(size: number, blksize: number): number {
+  return Math.floor(size / blksize) + 1;
 }
 
 /** Byte range of absolute block `abs` in a body of `size` bytes. */

@@ -7,7 +7,7 @@ import type { Logger } from '../../agent/log.ts';
 import type { Body } from './body.ts';
 import { ERROR_CODE, OPCODE } from './opcodes.ts';
 import { decode, encode } from './packet.ts';
-import { ReadSession, blockLength, blockOffset, type SessionEnd, type Step } from './session.ts';
+import { ReadSession, blockCount, blockLength, blockOffset, type ReadSessionParams, type SessionEnd, type Step } from './session.ts';
 import type { TftpStats } from './stats.ts';
 import type { TidSockets } from './tid.ts';
 
@@ -83,12 +83,7 @@ export class Transfer implements ActiveTransfer {
   }
 
   view(): TransferView {
-    const p = this.session.params;
-    const acked = this.session.acked;
-    return {
-      client: this.peer, file: this.filename, engine: 'js', size: p.size, blksize: p.blksize, windowsize: p.windowsize,
-      acked, blocks: this.session.blocks, ackedBytes: Math.min(p.size, acked * p.blksize), ageMs: Math.round(performance.now() - this.#startedAt),
-    };
+    return transferView(this.peer, this.filename, 'js', this.session.params, this.session.acked, this.#startedAt);
   }
 
   addLive(): void {}
@@ -232,11 +227,7 @@ export class Transfer implements ActiveTransfer {
   }
 
   #logEnd(end: SessionEnd): void {
-    const p = this.session.params;
-    recordEnd(this.#deps, end, {
-      client: this.peer, file: this.filename, bytes: p.size, blksize: p.blksize, windowsize: p.windowsize,
-      ms: Math.round(performance.now() - this.#startedAt), acked: this.session.acked, blocks: this.session.blocks,
-    });
+    recordEnd(this.#deps, end, this.view());
   }
 }
 
@@ -268,13 +259,18 @@ export interface ActiveTransfer {
   addLive(s: TftpStats): void;
 }
 
-export interface EndFields {
-  client: Peer; file: string; bytes: number; blksize: number; windowsize: number;
-  ms: number; acked: number; blocks: number;
+export function transferView(client: Peer, file: string, engine: TransferView['engine'], p: ReadSessionParams, acked: number, startedAt: number): TransferView {
+  return {
+    client, file, engine, size: p.size, blksize: p.blksize, windowsize: p.windowsize, acked, blocks: blockCount(p.size, p.blksize),
+    ackedBytes: Math.min(p.size, acked * p.blksize), ageMs: Math.round(performance.now() - startedAt),
+  };
 }
 
 /** Counts and logs how a transfer ended: one line per transfer, the same for both engines. */
-export function recordEnd(deps: Pick<TransferDeps, 'stats' | 'log'>, end: SessionEnd, fields: EndFields & Record<string, unknown>): void {
+export function recordEnd(deps: Pick<TransferDeps, 'stats' | 'log'>, end: SessionEnd, v: TransferView): void {
+  const fields = {
+    client: v.client, file: v.file, bytes: v.size, blksize: v.blksize, windowsize: v.windowsize, ms: v.ageMs, acked: v.acked, blocks: v.blocks, engine: v.engine,
+  };
   if (end === 'complete') {
     deps.stats.completed++;
     deps.log.info(fields, 'file sent');

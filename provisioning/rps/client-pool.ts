@@ -7,7 +7,7 @@ import type { ServerRow } from './repo.ts';
 
 export type ClientFactory = (server: ServerRow) => RpsClient;
 
-export function configuredBaseUrl(cfg: RpsConfig, provider: ProviderId): string {
+function configuredBaseUrl(cfg: RpsConfig, provider: ProviderId): string {
   return { snom: cfg.snomUrl, yealink: cfg.yealinkUrl, ymcs: cfg.ymcsUrl, gigaset: cfg.gigasetUrl, fanvil: cfg.fanvilUrl }[provider];
 }
 

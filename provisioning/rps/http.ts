@@ -20,7 +20,7 @@ export interface HttpCall {
 
 export interface HttpReply { status: number; headers: IncomingHttpHeaders; body: Buffer }
 
-export const USER_AGENT = 'pbx-agent/0.1 (redirection client)';
+const USER_AGENT = 'pbx-agent/0.1 (redirection client)';
 
 /** Where a URL points, without credentials or query, for messages and logs. */
 export function where(url: string): string {

@@ -3,7 +3,7 @@
 import { parseMac, unusableMacReason } from '../mac.ts';
 import { RpsError } from './errors.ts';
 
-export const URL_SCHEMES = ['ftp:', 'tftp:', 'http:', 'https:'];
+const URL_SCHEMES = ['ftp:', 'tftp:', 'http:', 'https:'];
 
 /** Returns the URL as given (trimmed), or throws RpsError naming what is wrong. */
 export function checkRedirectUrl(url: string | undefined): string {

@@ -47,3 +47,17 @@ export async function holdHaLabLock(timeoutMs = 15 * 60_000): Promise<() => void
     }
   };
 }
+
+/**
+ * Takes the HA lab lock, then builds what runs under it (a lab, a world); when building fails the
+ * lock is released before the error propagates. The caller releases it after tearing down.
+ */
+export async function underHaLabLock<T>(create: () => Promise<T>): Promise<{ value: T; release: () => void }> {
+  const release = await holdHaLabLock();
+  try {
+    return { value: await create(), release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}

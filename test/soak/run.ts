@@ -12,7 +12,7 @@ import { requireLab } from '../lab/preflight.ts';
 import { epochNow } from '../ha/audit.ts';
 import { LAB_TIMERS, waitRole } from '../ha/cluster.ts';
 import { peerOf, type NodeName } from '../ha/lab.ts';
-import { holdHaLabLock } from '../ha/serial.ts';
+import { underHaLabLock } from '../ha/serial.ts';
 import {
   assertStatusAgrees, bootPair, createWorld, destroyWorld, ensureResponders, requireHaRuntime, type World,
 } from '../ha/world.ts';
@@ -118,14 +118,7 @@ export async function runSoak(o: SoakOptions = {}): Promise<SoakSummary> {
   requireHaRuntime();
   const r = rng(seed);
   const results: CycleResult[] = [];
-  const release = await holdHaLabLock();
-  let w: World;
-  try {
-    w = await createWorld();
-  } catch (e) {
-    release();
-    throw e;
-  }
+  const { value: w, release } = await underHaLabLock(createWorld);
   try {
     print(`HA soak: ${cycles} cycles, seed ${seed} (replay with --seed ${seed}); timers K ${K} D ${D} I ${I} ms`);
     await bootPair(w);

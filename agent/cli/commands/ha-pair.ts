@@ -6,7 +6,7 @@ import { cell, keyValues } from '../format.ts';
 import { o, type Obj } from './ha.ts';
 
 /** The pairing and replication state as text (no secret is ever in the result). */
-export function pairingText(r: Obj): string {
+function pairingText(r: Obj): string {
   const peer = r.peer ? o(r.peer) : undefined;
   const sess = o(r.session);
   const sync = o(r.sync);

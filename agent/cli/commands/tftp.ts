@@ -11,7 +11,7 @@ interface SessionRow {
 
 const kib = (n: number): string => (n >= 10 * 1024 * 1024 ? `${(n / 1048576).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
 
-export function sessionsTable(rows: readonly SessionRow[]): string {
+function sessionsTable(rows: readonly SessionRow[]): string {
   return table(rows, [
     { header: 'CLIENT', get: (r) => `${r.client.address}:${r.client.port}` },
     { header: 'FILE', get: (r) => r.file },

@@ -13,7 +13,7 @@ import { RpsError } from '../errors.ts';
 import { callOk, callOkOr, xmlRpcCall, xmlRpcTarget } from './xmlrpc-call.ts';
 import type { ClientOptions, RpsClient } from './types.ts';
 
-export function fanvilPassword(password: string): string {
+function fanvilPassword(password: string): string {
   const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
   return md5(md5(password));
 }

@@ -7,7 +7,7 @@
 import { callOk, callOkOr, checkCall, xmlRpcCall, xmlRpcTarget } from './xmlrpc-call.ts';
 import type { ClientOptions, RpsClient } from './types.ts';
 
-export const gigasetMacId = (mac: string, crc?: string): string => mac.toUpperCase() + (crc ? `-${crc.toUpperCase()}` : '');
+const gigasetMacId = (mac: string, crc?: string): string => mac.toUpperCase() + (crc ? `-${crc.toUpperCase()}` : '');
 
 export function createGigasetClient(o: ClientOptions): RpsClient {
   const t = xmlRpcTarget(o);
